@@ -38,8 +38,16 @@ def _load_plugins() -> None:
         pass
 
 
-def exact_gradient(circuit: Circuit, params, observable: Observable, *, state=None, data=None,
-                   dtype=None, **options) -> GradientResult:
+def exact_gradient(
+    circuit: Circuit,
+    params,
+    observable: Observable,
+    *,
+    state=None,
+    data=None,
+    dtype=None,
+    **options,
+) -> GradientResult:
     """Exact ∇f by the adjoint reverse sweep (DESIGN.md §4.1): O(1) extra states, no copies."""
     if options:
         raise TypeError(f"grad: method 'exact' takes no options, got {sorted(options)}")
@@ -79,6 +87,8 @@ def grad(circuit: Circuit, params, observable, method: str = "exact", **options)
 
     _load_plugins()
     if method not in _METHODS:
-        raise ValueError(f"method: unknown gradient method {method!r}; expected one of {', '.join(methods())}")
+        raise ValueError(
+            f"method: unknown gradient method {method!r}; expected one of {', '.join(methods())}"
+        )
     obs = as_observable(observable, circuit.num_qubits)
     return _METHODS[method](circuit, params, obs, **options)

@@ -21,7 +21,9 @@ def from_sparse_pauli_op(op) -> Observable:
     for label, coeff in op.to_list():
         c = complex(coeff)
         if abs(c.imag) > 1e-12:
-            raise ValueError(f"observable: expected a Hermitian SparsePauliOp, term {label} has coefficient {c}")
+            raise ValueError(
+                f"observable: expected a Hermitian SparsePauliOp, term {label} has coefficient {c}"
+            )
         terms.append((c.real, {q: ch for q, ch in enumerate(reversed(label)) if ch != "I"}))
     return pauli_sum(terms)
 
@@ -38,7 +40,9 @@ def from_pennylane_observable(op, wire_map: Mapping | None = None) -> Observable
     for word, coeff in sentence.items():
         c = complex(np.asarray(coeff))
         if abs(c.imag) > 1e-12:
-            raise ValueError(f"observable: expected a Hermitian observable, term {word} has coefficient {c}")
+            raise ValueError(
+                f"observable: expected a Hermitian observable, term {word} has coefficient {c}"
+            )
         mapped = {}
         for w, p in word.items():
             key = wire_map[w] if wire_map is not None else w
@@ -49,7 +53,9 @@ def from_pennylane_observable(op, wire_map: Mapping | None = None) -> Observable
     return pauli_sum(terms)
 
 
-def as_observable(obj, num_qubits: int | None = None, wire_map: Mapping | None = None) -> Observable:
+def as_observable(
+    obj, num_qubits: int | None = None, wire_map: Mapping | None = None
+) -> Observable:
     """Accept a qdist :class:`Observable`, a Qiskit ``SparsePauliOp``/``Pauli``, a PennyLane
     operator, or a dense label string (qdist order, wire 0 first)."""
     if isinstance(obj, Observable):
@@ -64,7 +70,9 @@ def as_observable(obj, num_qubits: int | None = None, wire_map: Mapping | None =
             if isinstance(obj, Pauli):
                 obj = SparsePauliOp(obj)
             if not isinstance(obj, SparsePauliOp):
-                raise TypeError(f"observable: expected SparsePauliOp or Pauli, got {type(obj).__name__}")
+                raise TypeError(
+                    f"observable: expected SparsePauliOp or Pauli, got {type(obj).__name__}"
+                )
             obs = from_sparse_pauli_op(obj)
         elif mod.startswith("pennylane"):
             obs = from_pennylane_observable(obj, wire_map)
@@ -73,5 +81,7 @@ def as_observable(obj, num_qubits: int | None = None, wire_map: Mapping | None =
                 f"observable: expected a qdist Observable, SparsePauliOp or PennyLane operator, got {type(obj).__name__}"
             )
     if num_qubits is not None and obs.max_wire >= num_qubits:
-        raise ValueError(f"observable: acts on wire {obs.max_wire}, but the circuit has {num_qubits} qubits")
+        raise ValueError(
+            f"observable: acts on wire {obs.max_wire}, but the circuit has {num_qubits} qubits"
+        )
     return obs

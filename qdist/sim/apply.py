@@ -9,6 +9,7 @@ time, so e.g. CNOT compiles to a pure permutation.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -33,10 +34,9 @@ def _combine(m, pattern, row, slices):
 
 def _concrete(m):
     """Return ``m`` as a numpy array of Python-typed entries if it is concrete, else ``None``."""
-    try:
-        return np.asarray(m)
-    except Exception:  # a tracer
+    if isinstance(m, jax.core.Tracer):
         return None
+    return np.asarray(m)
 
 
 def apply_matrix(psi: jnp.ndarray, m, wires: tuple[int, ...], n: int, pattern=None) -> jnp.ndarray:

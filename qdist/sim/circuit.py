@@ -79,8 +79,21 @@ class Op:
         return None
 
     def key(self) -> tuple:
-        m = None if self.matrix is None else hashlib.sha1(np.ascontiguousarray(self.matrix)).hexdigest()
-        return (self.kind, self.name, self.wires, self.angles, m, self.pauli, self.data_slice, self.scale)
+        m = (
+            None
+            if self.matrix is None
+            else hashlib.sha1(np.ascontiguousarray(self.matrix)).hexdigest()
+        )
+        return (
+            self.kind,
+            self.name,
+            self.wires,
+            self.angles,
+            m,
+            self.pauli,
+            self.data_slice,
+            self.scale,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,7 +212,9 @@ def gate(name: str, wires: int | Sequence[int], *params: ParamLike) -> Op:
     if len(wires) != spec.num_wires:
         raise ValueError(f"wires: gate {spec.name} acts on {spec.num_wires} wire(s), got {wires}")
     if len(params) != spec.num_params:
-        raise ValueError(f"params: gate {spec.name} takes {spec.num_params} angle(s), got {len(params)}")
+        raise ValueError(
+            f"params: gate {spec.name} takes {spec.num_params} angle(s), got {len(params)}"
+        )
     return Op("gate", spec.name, wires, tuple(_angle(p) for p in params))
 
 
@@ -207,16 +222,22 @@ def pauli_rot(pauli: str, wires: Sequence[int], param: ParamLike) -> Op:
     """``exp(−iθP/2)`` for a Pauli string ``P`` (letters I, X, Y, Z, one per wire)."""
     pauli = pauli.upper()
     if set(pauli) - set("IXYZ") or len(pauli) != len(wires):
-        raise ValueError(f"pauli: expected one of I, X, Y, Z per wire ({len(wires)} wires), got {pauli!r}")
+        raise ValueError(
+            f"pauli: expected one of I, X, Y, Z per wire ({len(wires)} wires), got {pauli!r}"
+        )
     return Op("pauli_rot", "PAULI_ROT", tuple(int(w) for w in wires), (_angle(param),), pauli=pauli)
 
 
-def unitary(matrix: np.ndarray, wires: Sequence[int], name: str = "UNITARY", check: bool = True) -> Op:
+def unitary(
+    matrix: np.ndarray, wires: Sequence[int], name: str = "UNITARY", check: bool = True
+) -> Op:
     """A fixed unitary on ``wires`` (first wire = most significant bit of the matrix index)."""
     m = np.asarray(matrix, dtype=np.complex128)
     wires = tuple(int(w) for w in wires)
     if m.shape != (2 ** len(wires),) * 2:
-        raise ValueError(f"matrix: expected shape {(2 ** len(wires),) * 2} for {len(wires)} wires, got {m.shape}")
+        raise ValueError(
+            f"matrix: expected shape {(2 ** len(wires),) * 2} for {len(wires)} wires, got {m.shape}"
+        )
     if check and not np.allclose(m.conj().T @ m, np.eye(m.shape[0]), atol=1e-8):
         raise ValueError("matrix: expected a unitary matrix (U†U = I to 1e-8)")
     return Op("unitary", name, wires, matrix=m)
@@ -227,7 +248,9 @@ def diagonal(phases_or_diag: np.ndarray, wires: Sequence[int], name: str = "DIAG
     d = np.asarray(phases_or_diag, dtype=np.complex128)
     wires = tuple(int(w) for w in wires)
     if d.shape != (2 ** len(wires),):
-        raise ValueError(f"diagonal: expected {2 ** len(wires)} entries for {len(wires)} wires, got {d.shape}")
+        raise ValueError(
+            f"diagonal: expected {2 ** len(wires)} entries for {len(wires)} wires, got {d.shape}"
+        )
     if not np.allclose(np.abs(d), 1.0, atol=1e-8):
         raise ValueError("diagonal: expected unit-modulus entries")
     return Op("diagonal", name, wires, matrix=d)
@@ -237,7 +260,13 @@ def data_phase(wires: Sequence[int], scale: float = 1.0, start: int = 0) -> Op:
     """Data re-upload ``D(x) = diag(exp(i·scale·data[start:start+2^k]))`` on ``k = len(wires)``
     wires (DESIGN.md §2); ``data`` is given at run time."""
     wires = tuple(int(w) for w in wires)
-    return Op("data_phase", "DATA_PHASE", wires, data_slice=(start, start + 2 ** len(wires)), scale=float(scale))
+    return Op(
+        "data_phase",
+        "DATA_PHASE",
+        wires,
+        data_slice=(start, start + 2 ** len(wires)),
+        scale=float(scale),
+    )
 
 
 def make_circuit(num_qubits: int, ops: Iterable[Op], num_params: int | None = None) -> Circuit:
@@ -255,7 +284,9 @@ def make_circuit(num_qubits: int, ops: Iterable[Op], num_params: int | None = No
             raise TypeError(f"ops[{i}]: expected an Op, got {type(op).__name__}")
         for w in op.wires:
             if not 0 <= w < num_qubits:
-                raise ValueError(f"wires: op {i} ({op.name}) uses wire {w}, expected 0..{num_qubits - 1}")
+                raise ValueError(
+                    f"wires: op {i} ({op.name}) uses wire {w}, expected 0..{num_qubits - 1}"
+                )
         if len(set(op.wires)) != len(op.wires):
             raise ValueError(f"wires: op {i} ({op.name}) repeats a wire in {op.wires}")
         for a in op.angles:
@@ -265,5 +296,7 @@ def make_circuit(num_qubits: int, ops: Iterable[Op], num_params: int | None = No
     if num_params is None:
         num_params = max_index + 1
     elif max_index >= num_params:
-        raise ValueError(f"num_params: ops reference index {max_index}, expected num_params > {max_index}")
+        raise ValueError(
+            f"num_params: ops reference index {max_index}, expected num_params > {max_index}"
+        )
     return Circuit(int(num_qubits), ops, int(num_params), num_data)

@@ -40,7 +40,9 @@ def check_params(circuit: Circuit, params) -> jnp.ndarray:
     """Validate the parameter vector (or batch ``(B, P)``) against the circuit."""
     if not isinstance(circuit, Circuit):
         raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
-    p = jnp.asarray(params if params is not None else np.zeros(circuit.num_params), dtype=jnp.float64)
+    p = jnp.asarray(
+        params if params is not None else np.zeros(circuit.num_params), dtype=jnp.float64
+    )
     if p.ndim not in (1, 2) or p.shape[-1] != circuit.num_params:
         raise ValueError(
             f"params: expected shape ({circuit.num_params},) or (B, {circuit.num_params}), got {tuple(p.shape)}"
@@ -62,11 +64,15 @@ def check_observable(circuit: Circuit, observable: Observable) -> None:
 def check_data(circuit: Circuit, data) -> jnp.ndarray:
     if data is None:
         if circuit.num_data:
-            raise ValueError(f"data: the circuit has data re-upload ops and needs data of length {circuit.num_data}")
+            raise ValueError(
+                f"data: the circuit has data re-upload ops and needs data of length {circuit.num_data}"
+            )
         return jnp.zeros(0)
     d = jnp.asarray(data, dtype=jnp.float64)
     if d.ndim not in (1, 2) or d.shape[-1] != circuit.num_data:
-        raise ValueError(f"data: expected shape ({circuit.num_data},) or (B, {circuit.num_data}), got {tuple(d.shape)}")
+        raise ValueError(
+            f"data: expected shape ({circuit.num_data},) or (B, {circuit.num_data}), got {tuple(d.shape)}"
+        )
     if not _is_traced(d) and not bool(jnp.all(jnp.isfinite(d))):
         raise ValueError("data: expected finite values, got NaN or inf")
     return d
@@ -90,7 +96,9 @@ def _batch_axes(params, state, data) -> tuple:
     axes = tuple(0 if x.ndim == 2 else None for x in (params, state, data))
     sizes = {x.shape[0] for x, a in zip((params, state, data), axes, strict=True) if a == 0}
     if len(sizes) > 1:
-        raise ValueError(f"batch: params, state and data batches must have the same length, got {sorted(sizes)}")
+        raise ValueError(
+            f"batch: params, state and data batches must have the same length, got {sorted(sizes)}"
+        )
     return axes
 
 
@@ -99,7 +107,11 @@ def _prepare_call(circuit, params, observable, state, data, dtype):
     p = check_params(circuit, params)
     if observable is not None:
         check_observable(circuit, observable)
-    s = zero_state(circuit.num_qubits, dt) if state is None else as_state(state, circuit.num_qubits, dt)
+    s = (
+        zero_state(circuit.num_qubits, dt)
+        if state is None
+        else as_state(state, circuit.num_qubits, dt)
+    )
     d = check_data(circuit, data)
     _CIRCUITS.setdefault(circuit.fingerprint, circuit)
     if observable is not None:
@@ -126,14 +138,24 @@ def expval(circuit: Circuit, params, observable: Observable, *, state=None, data
         f = make_expval_fn(circuit, observable)
         axes = _batch_axes(p, s, d)
         return (jax.vmap(f, in_axes=axes) if any(a is not None for a in axes) else f)(p, s, d)
-    f = _compiled("expval", circuit.fingerprint, observable.fingerprint, _batch_axes(p, s, d), np.dtype(dt).name)
+    f = _compiled(
+        "expval",
+        circuit.fingerprint,
+        observable.fingerprint,
+        _batch_axes(p, s, d),
+        np.dtype(dt).name,
+    )
     return _out(f(p, s, d))
 
 
-def value_and_grad(circuit: Circuit, params, observable: Observable, *, state=None, data=None, dtype=None):
+def value_and_grad(
+    circuit: Circuit, params, observable: Observable, *, state=None, data=None, dtype=None
+):
     """``(f(θ), ∇_θ f(θ))`` by the adjoint sweep; batches give arrays of both."""
     p, s, d, dt = _prepare_call(circuit, params, observable, state, data, dtype)
-    f = _compiled("grad", circuit.fingerprint, observable.fingerprint, _batch_axes(p, s, d), np.dtype(dt).name)
+    f = _compiled(
+        "grad", circuit.fingerprint, observable.fingerprint, _batch_axes(p, s, d), np.dtype(dt).name
+    )
     val, g = f(p, s, d)
     return _out(val), np.asarray(g)
 
