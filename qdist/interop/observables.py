@@ -40,9 +40,7 @@ def from_pennylane_observable(op, wire_map: Mapping | None = None) -> Observable
     for word, coeff in sentence.items():
         c = complex(np.asarray(coeff))
         if abs(c.imag) > 1e-12:
-            raise ValueError(
-                f"observable: expected a Hermitian observable, term {word} has coefficient {c}"
-            )
+            raise ValueError(f"observable: expected a Hermitian observable, term {word} has coefficient {c}")
         mapped = {}
         for w, p in word.items():
             key = wire_map[w] if wire_map is not None else w
@@ -53,9 +51,7 @@ def from_pennylane_observable(op, wire_map: Mapping | None = None) -> Observable
     return pauli_sum(terms)
 
 
-def as_observable(
-    obj, num_qubits: int | None = None, wire_map: Mapping | None = None
-) -> Observable:
+def as_observable(obj, num_qubits: int | None = None, wire_map: Mapping | None = None) -> Observable:
     """Accept a qdist :class:`Observable`, a Qiskit ``SparsePauliOp``/``Pauli``, a PennyLane
     operator, or a dense label string (qdist order, wire 0 first)."""
     if isinstance(obj, Observable):
@@ -70,9 +66,7 @@ def as_observable(
             if isinstance(obj, Pauli):
                 obj = SparsePauliOp(obj)
             if not isinstance(obj, SparsePauliOp):
-                raise TypeError(
-                    f"observable: expected SparsePauliOp or Pauli, got {type(obj).__name__}"
-                )
+                raise TypeError(f"observable: expected SparsePauliOp or Pauli, got {type(obj).__name__}")
             obs = from_sparse_pauli_op(obj)
         elif mod.startswith("pennylane"):
             obs = from_pennylane_observable(obj, wire_map)
@@ -81,7 +75,5 @@ def as_observable(
                 f"observable: expected a qdist Observable, SparsePauliOp or PennyLane operator, got {type(obj).__name__}"
             )
     if num_qubits is not None and obs.max_wire >= num_qubits:
-        raise ValueError(
-            f"observable: acts on wire {obs.max_wire}, but the circuit has {num_qubits} qubits"
-        )
+        raise ValueError(f"observable: acts on wire {obs.max_wire}, but the circuit has {num_qubits} qubits")
     return obs

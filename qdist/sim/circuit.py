@@ -79,11 +79,7 @@ class Op:
         return None
 
     def key(self) -> tuple:
-        m = (
-            None
-            if self.matrix is None
-            else hashlib.sha1(np.ascontiguousarray(self.matrix)).hexdigest()
-        )
+        m = None if self.matrix is None else hashlib.sha1(np.ascontiguousarray(self.matrix)).hexdigest()
         return (
             self.kind,
             self.name,
@@ -212,9 +208,7 @@ def gate(name: str, wires: int | Sequence[int], *params: ParamLike) -> Op:
     if len(wires) != spec.num_wires:
         raise ValueError(f"wires: gate {spec.name} acts on {spec.num_wires} wire(s), got {wires}")
     if len(params) != spec.num_params:
-        raise ValueError(
-            f"params: gate {spec.name} takes {spec.num_params} angle(s), got {len(params)}"
-        )
+        raise ValueError(f"params: gate {spec.name} takes {spec.num_params} angle(s), got {len(params)}")
     return Op("gate", spec.name, wires, tuple(_angle(p) for p in params))
 
 
@@ -222,15 +216,11 @@ def pauli_rot(pauli: str, wires: Sequence[int], param: ParamLike) -> Op:
     """``exp(−iθP/2)`` for a Pauli string ``P`` (letters I, X, Y, Z, one per wire)."""
     pauli = pauli.upper()
     if set(pauli) - set("IXYZ") or len(pauli) != len(wires):
-        raise ValueError(
-            f"pauli: expected one of I, X, Y, Z per wire ({len(wires)} wires), got {pauli!r}"
-        )
+        raise ValueError(f"pauli: expected one of I, X, Y, Z per wire ({len(wires)} wires), got {pauli!r}")
     return Op("pauli_rot", "PAULI_ROT", tuple(int(w) for w in wires), (_angle(param),), pauli=pauli)
 
 
-def unitary(
-    matrix: np.ndarray, wires: Sequence[int], name: str = "UNITARY", check: bool = True
-) -> Op:
+def unitary(matrix: np.ndarray, wires: Sequence[int], name: str = "UNITARY", check: bool = True) -> Op:
     """A fixed unitary on ``wires`` (first wire = most significant bit of the matrix index)."""
     m = np.asarray(matrix, dtype=np.complex128)
     wires = tuple(int(w) for w in wires)
@@ -284,9 +274,7 @@ def make_circuit(num_qubits: int, ops: Iterable[Op], num_params: int | None = No
             raise TypeError(f"ops[{i}]: expected an Op, got {type(op).__name__}")
         for w in op.wires:
             if not 0 <= w < num_qubits:
-                raise ValueError(
-                    f"wires: op {i} ({op.name}) uses wire {w}, expected 0..{num_qubits - 1}"
-                )
+                raise ValueError(f"wires: op {i} ({op.name}) uses wire {w}, expected 0..{num_qubits - 1}")
         if len(set(op.wires)) != len(op.wires):
             raise ValueError(f"wires: op {i} ({op.name}) repeats a wire in {op.wires}")
         for a in op.angles:
@@ -296,7 +284,5 @@ def make_circuit(num_qubits: int, ops: Iterable[Op], num_params: int | None = No
     if num_params is None:
         num_params = max_index + 1
     elif max_index >= num_params:
-        raise ValueError(
-            f"num_params: ops reference index {max_index}, expected num_params > {max_index}"
-        )
+        raise ValueError(f"num_params: ops reference index {max_index}, expected num_params > {max_index}")
     return Circuit(int(num_qubits), ops, int(num_params), num_data)

@@ -40,9 +40,7 @@ def check_params(circuit: Circuit, params) -> jnp.ndarray:
     """Validate the parameter vector (or batch ``(B, P)``) against the circuit."""
     if not isinstance(circuit, Circuit):
         raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
-    p = jnp.asarray(
-        params if params is not None else np.zeros(circuit.num_params), dtype=jnp.float64
-    )
+    p = jnp.asarray(params if params is not None else np.zeros(circuit.num_params), dtype=jnp.float64)
     if p.ndim not in (1, 2) or p.shape[-1] != circuit.num_params:
         raise ValueError(
             f"params: expected shape ({circuit.num_params},) or (B, {circuit.num_params}), got {tuple(p.shape)}"
@@ -107,11 +105,7 @@ def _prepare_call(circuit, params, observable, state, data, dtype):
     p = check_params(circuit, params)
     if observable is not None:
         check_observable(circuit, observable)
-    s = (
-        zero_state(circuit.num_qubits, dt)
-        if state is None
-        else as_state(state, circuit.num_qubits, dt)
-    )
+    s = zero_state(circuit.num_qubits, dt) if state is None else as_state(state, circuit.num_qubits, dt)
     d = check_data(circuit, data)
     _CIRCUITS.setdefault(circuit.fingerprint, circuit)
     if observable is not None:
@@ -148,9 +142,7 @@ def expval(circuit: Circuit, params, observable: Observable, *, state=None, data
     return _out(f(p, s, d))
 
 
-def value_and_grad(
-    circuit: Circuit, params, observable: Observable, *, state=None, data=None, dtype=None
-):
+def value_and_grad(circuit: Circuit, params, observable: Observable, *, state=None, data=None, dtype=None):
     """``(f(θ), ∇_θ f(θ))`` by the adjoint sweep; batches give arrays of both."""
     p, s, d, dt = _prepare_call(circuit, params, observable, state, data, dtype)
     f = _compiled(

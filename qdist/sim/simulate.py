@@ -59,9 +59,7 @@ def prepare(circuit: Circuit) -> tuple[Step, ...]:
         if op.kind == "gate":
             spec = gate_spec(op.name)
             pat, dpat = _gate_patterns(spec.name)
-            fixed = (
-                None if op.trainable else np.asarray(spec.matrix(jnp.asarray(_angles_concrete(op))))
-            )
+            fixed = None if op.trainable else np.asarray(spec.matrix(jnp.asarray(_angles_concrete(op))))
             if fixed is not None and spec.diagonal:
                 fixed = np.diag(fixed)
             steps.append(Step(op, fixed, spec.diagonal, pat, dpat))
@@ -93,9 +91,7 @@ def _pauli_word(op: Op) -> tuple[tuple[int, str], ...]:
     return tuple((w, p) for w, p in zip(op.wires, op.pauli, strict=True) if p != "I")
 
 
-def apply_step(
-    step: Step, psi: jnp.ndarray, params, data, n: int, adjoint: bool = False
-) -> jnp.ndarray:
+def apply_step(step: Step, psi: jnp.ndarray, params, data, n: int, adjoint: bool = False) -> jnp.ndarray:
     """Apply one step (or its inverse when ``adjoint``) to ``psi``."""
     op = step.op
     if step.fixed_matrix is not None:
@@ -204,9 +200,7 @@ def _adjoint_sweep(steps, params, data, psi, lam, n: int):
             dangle = jnp.stack(
                 [
                     2.0
-                    * jnp.real(
-                        jnp.vdot(lam, apply_matrix(psi, dms[k], op.wires, n, pattern=step.dpattern))
-                    )
+                    * jnp.real(jnp.vdot(lam, apply_matrix(psi, dms[k], op.wires, n, pattern=step.dpattern)))
                     for k in range(len(op.angles))
                 ]
             )

@@ -40,9 +40,7 @@ def amplitude_encode(x, num_qubits: int | None = None, dtype=jnp.complex128):
         raise ValueError("x: expected a real vector for amplitude encoding, got complex values")
     arr = arr.astype(np.float64)
     if arr.ndim not in (1, 2) or arr.shape[-1] == 0:
-        raise ValueError(
-            f"x: expected a non-empty vector (N,) or batch (B, N), got shape {arr.shape}"
-        )
+        raise ValueError(f"x: expected a non-empty vector (N,) or batch (B, N), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("x: expected finite values, got NaN or inf")
     n = num_qubits_for(arr.shape[-1]) if num_qubits is None else int(num_qubits)
@@ -60,9 +58,7 @@ def as_state(state, num_qubits: int, dtype=jnp.complex128) -> jnp.ndarray:
     """Validate a given state vector (or batch) of ``num_qubits`` qubits; it must be normalised."""
     s = jnp.asarray(state, dtype=dtype)
     if s.shape[-1] != 2**num_qubits or s.ndim not in (1, 2):
-        raise ValueError(
-            f"state: expected shape ({2**num_qubits},) or (B, {2**num_qubits}), got {s.shape}"
-        )
+        raise ValueError(f"state: expected shape ({2**num_qubits},) or (B, {2**num_qubits}), got {s.shape}")
     if isinstance(s, jax.core.Tracer):
         return s
     norms = np.linalg.norm(np.asarray(s), axis=-1)
