@@ -16,6 +16,7 @@ import numpy as np
 
 from qdist.sim.apply import apply_diagonal, apply_matrix, apply_pauli, pauli_sign_vector
 from qdist.sim.circuit import Circuit, Op
+from qdist.sim.fusion import MAX_FUSION_QUBITS, FusedPermutation, fuse, monomial_columns
 from qdist.sim.gates import gate_spec, pauli_string_matrix
 from qdist.sim.observables import Observable
 
@@ -24,11 +25,12 @@ from qdist.sim.observables import Observable
 class Step:
     """An operation prepared for simulation (static data only)."""
 
-    op: Op
+    op: Op | None  # None for a fused run of fixed gates
     fixed_matrix: np.ndarray | None  # concrete matrix (or diagonal) when no angle is trainable
     diagonal: bool
     pattern: np.ndarray | None  # possible non-zeros of the matrix for every angle
     dpattern: np.ndarray | None  # possible non-zeros of any angle derivative
+    fused: FusedPermutation | None = None
 
 
 def _angles_concrete(op: Op) -> np.ndarray:
@@ -37,23 +39,63 @@ def _angles_concrete(op: Op) -> np.ndarray:
 
 @lru_cache(maxsize=4096)
 def _gate_patterns(name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    with jax.ensure_compile_time_eval():
+        return _gate_patterns_eager(name)
+
+
+def _gate_patterns_eager(name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Entries that can be non-zero for some angle (a superset of the derivative's non-zeros)."""
     spec = gate_spec(name)
     rng = np.random.default_rng(1234)
     pat = np.zeros((2**spec.num_wires,) * 2, dtype=bool)
-    dpat = np.zeros_like(pat) if spec.num_params else None
-    for _ in range(3):
+    for _ in range(3 if spec.num_params else 1):
         a = jnp.asarray(rng.uniform(-np.pi, np.pi, spec.num_params))
         pat |= np.abs(np.asarray(spec.matrix(a))) > 1e-14
-        if spec.num_params:
-            jac = np.asarray(jax.jacfwd(lambda x: spec.matrix(x).real)(a)) + 1j * np.asarray(
-                jax.jacfwd(lambda x: spec.matrix(x).imag)(a)
-            )
-            dpat |= np.any(np.abs(jac) > 1e-14, axis=-1)
-    return pat, dpat
+    return pat, (pat if spec.num_params else None)
 
 
-def prepare(circuit: Circuit) -> tuple[Step, ...]:
-    """Static per-op data: fixed matrices evaluated once, sparsity patterns of trainable gates."""
+def prepare(circuit: Circuit, fuse_permutations: bool = True) -> tuple[Step, ...]:
+    """Static per-op data: fixed matrices evaluated once, sparsity patterns of trainable gates,
+    and runs of ≥ 2 fixed monomial gates fused into one permutation (:mod:`qdist.sim.fusion`)."""
+    steps = _prepare_ops(circuit)
+    if fuse_permutations and circuit.num_qubits <= MAX_FUSION_QUBITS:
+        steps = _fuse_runs(steps, circuit.num_qubits)
+    return steps
+
+
+def _is_monomial(step: Step) -> bool:
+    if step.op is None or step.fixed_matrix is None:
+        return False
+    return step.diagonal or monomial_columns(step.fixed_matrix) is not None
+
+
+def _fuse_runs(steps: tuple[Step, ...], n: int) -> tuple[Step, ...]:
+    out, run = [], []
+
+    def flush():
+        if len(run) >= 2:
+            blocks = [(st.fixed_matrix, st.op.wires) for st in run]
+            out.append(Step(None, None, False, None, None, fused=fuse(blocks, n)))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for st in steps:
+        if _is_monomial(st):
+            run.append(st)
+        else:
+            flush()
+            out.append(st)
+    flush()
+    return tuple(out)
+
+
+def _prepare_ops(circuit: Circuit) -> tuple[Step, ...]:
+    with jax.ensure_compile_time_eval():  # fixed matrices are constants even inside a trace
+        return _prepare_ops_eager(circuit)
+
+
+def _prepare_ops_eager(circuit: Circuit) -> tuple[Step, ...]:
     steps = []
     for op in circuit.ops:
         if op.kind == "gate":
@@ -93,6 +135,8 @@ def _pauli_word(op: Op) -> tuple[tuple[int, str], ...]:
 
 def apply_step(step: Step, psi: jnp.ndarray, params, data, n: int, adjoint: bool = False) -> jnp.ndarray:
     """Apply one step (or its inverse when ``adjoint``) to ``psi``."""
+    if step.fused is not None:
+        return step.fused.apply(psi, adjoint)
     op = step.op
     if step.fixed_matrix is not None:
         m = step.fixed_matrix
@@ -162,16 +206,35 @@ def _derivative_matrices(op: Op, angles):
     return jnp.moveaxis(re + 1j * im, -1, 0)
 
 
+def _pauli_overlap_imag(lam, psi, word, n: int):
+    """``Im⟨λ|P|ψ⟩``; for one-qubit P it reads the two halves of λ and ψ without building Pψ."""
+    if len(word) != 1:
+        return jnp.imag(jnp.vdot(lam, apply_pauli(psi, word, n)))
+    ((w, p),) = word
+    lv = lam.reshape(2**w, 2, 2 ** (n - w - 1))
+    pv = psi.reshape(2**w, 2, 2 ** (n - w - 1))
+    l0, l1, a0, a1 = lv[:, 0], lv[:, 1], pv[:, 0], pv[:, 1]
+    if p == "X":  # Im(l0* a1 + l1* a0)
+        return jnp.sum(jnp.imag(jnp.conj(l0) * a1 + jnp.conj(l1) * a0))
+    if p == "Y":  # Im(-i l0* a1 + i l1* a0) = Re(l1* a0) - Re(l0* a1)
+        return jnp.sum(jnp.real(jnp.conj(l1) * a0 - jnp.conj(l0) * a1))
+    return jnp.sum(jnp.imag(jnp.conj(l0) * a0 - jnp.conj(l1) * a1))
+
+
 def _adjoint_sweep(steps, params, data, psi, lam, n: int):
     """Reverse sweep: returns ``(∂f/∂params, ∂f/∂data, λ₀, ψ₀)`` with O(1) extra states.
 
     With ``λ = U_{>j}† O U ψ₀`` and ``ψ`` the state after step j, a trainable angle contributes
     ``2 Re⟨λ|∂G ψ_before⟩``; for rotations ``exp(−iθP/2)`` this is ``Im⟨λ|P|ψ_after⟩``.
     """
-    grad = jnp.zeros_like(params)
+    dangles, indices, coeffs = [], [], []
     gdata = jnp.zeros_like(data)
     for step in reversed(steps):
         op = step.op
+        if op is None or not (op.trainable or op.kind == "data_phase"):
+            psi = apply_step(step, psi, params, data, n, adjoint=True)
+            lam = apply_step(step, lam, params, data, n, adjoint=True)
+            continue
         if op.kind == "data_phase":
             start, stop = op.data_slice
             z = jnp.conj(lam) * psi
@@ -184,14 +247,10 @@ def _adjoint_sweep(steps, params, data, psi, lam, n: int):
             psi = apply_step(step, psi, params, data, n, adjoint=True)
             lam = apply_step(step, lam, params, data, n, adjoint=True)
             continue
-        if not op.trainable:
-            psi = apply_step(step, psi, params, data, n, adjoint=True)
-            lam = apply_step(step, lam, params, data, n, adjoint=True)
-            continue
         generator = op.generator
         if generator is not None:
             word = tuple((w, p) for w, p in zip(op.wires, generator, strict=True) if p != "I")
-            dangle = jnp.imag(jnp.vdot(lam, apply_pauli(psi, word, n)))[None]
+            dangle = _pauli_overlap_imag(lam, psi, word, n)[None]
             psi = apply_step(step, psi, params, data, n, adjoint=True)
         else:
             psi = apply_step(step, psi, params, data, n, adjoint=True)
@@ -206,8 +265,14 @@ def _adjoint_sweep(steps, params, data, psi, lam, n: int):
             )
         for k, a in enumerate(op.angles):
             if a.trainable:
-                grad = grad.at[a.index].add(a.coeff * dangle[k].astype(grad.dtype))
+                dangles.append(dangle[k])
+                indices.append(a.index)
+                coeffs.append(a.coeff)
         lam = apply_step(step, lam, params, data, n, adjoint=True)
+    grad = jnp.zeros_like(params)
+    if dangles:  # one scatter-add: ∂f/∂θ_i = Σ_{angles a referencing i} coeff_a · ∂f/∂a
+        contrib = jnp.stack(dangles).astype(params.dtype) * np.asarray(coeffs)
+        grad = grad.at[np.asarray(indices)].add(contrib)
     return grad, gdata, lam, psi
 
 
