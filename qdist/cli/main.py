@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 #: sub-command name -> module under qdist.cli; each module defines ``add_parser(subparsers)``
@@ -12,6 +13,9 @@ import sys
 COMMANDS = {
     "simulate": "qdist.cli.simulate",
     "curves": "qdist.cli.curves",
+    "train": "qdist.cli.train",
+    "submit": "qdist.cli.submit",
+    "jobs": "qdist.cli.jobs",
     "demo": "qdist.cli.demo",
 }
 
@@ -48,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(modules[args.command].run(args) or 0)
     except (UserError, ValueError, TypeError, FileNotFoundError) as exc:
+        if os.environ.get("QDIST_DEBUG"):
+            raise
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"qdist {args.command}: error: {msg}", file=sys.stderr)
         return 2
