@@ -19,6 +19,7 @@ from qdist.sim.circuit import Circuit, Op
 from qdist.sim.fusion import MAX_FUSION_QUBITS, FusedPermutation, fuse, monomial_columns
 from qdist.sim.gates import gate_spec, pauli_string_matrix
 from qdist.sim.observables import Observable
+from qdist.sim.segments import Repeat, segment
 
 
 @dataclass(frozen=True)
@@ -164,10 +165,50 @@ def apply_step(step: Step, psi: jnp.ndarray, params, data, n: int, adjoint: bool
 
 
 def run_steps(steps, psi, params, data, n: int) -> jnp.ndarray:
-    """Final state ``U(θ; data) ψ``."""
+    """Final state ``U(θ; data) ψ``; :class:`~qdist.sim.segments.Repeat` runs go through ``lax.scan``."""
     for step in steps:
-        psi = apply_step(step, psi, params, data, n)
+        if isinstance(step, Repeat):
+            block = step.block
+
+            def body(carry, theta, block=block):
+                return run_steps(block, carry, theta, data, n), None
+
+            psi, _ = jax.lax.scan(body, psi, params[step.index_table])
+        else:
+            psi = apply_step(step, psi, params, data, n)
     return psi
+
+
+def _adjoint_segments(segments, params, data, psi, lam, n: int):
+    """The reverse sweep over plain steps and scanned :class:`Repeat` runs."""
+    grad = jnp.zeros_like(params)
+    gdata = jnp.zeros_like(data)
+    plain: list = []
+
+    def flush(grad, gdata, psi, lam):
+        if plain:
+            g, gd, lam, psi = _adjoint_sweep(tuple(plain), params, data, psi, lam, n)
+            grad, gdata = grad + g, gdata + gd
+            plain.clear()
+        return grad, gdata, psi, lam
+
+    for seg in reversed(segments):
+        if not isinstance(seg, Repeat):
+            plain.insert(0, seg)
+            continue
+        grad, gdata, psi, lam = flush(grad, gdata, psi, lam)
+
+        def body(carry, theta, block=seg.block):
+            psi_c, lam_c, gd_c = carry
+            g, gd, lam_c, psi_c = _adjoint_sweep(block, theta, data, psi_c, lam_c, n)
+            return (psi_c, lam_c, gd_c + gd), g
+
+        (psi, lam, gdata), local = jax.lax.scan(
+            body, (psi, lam, gdata), params[seg.index_table], reverse=True
+        )
+        grad = grad.at[seg.index_table].add(local)
+    grad, gdata, psi, lam = flush(grad, gdata, psi, lam)
+    return grad, gdata, lam, psi
 
 
 def apply_observable(obs: Observable, psi: jnp.ndarray, n: int) -> jnp.ndarray:
@@ -282,7 +323,7 @@ def make_expval_fn(circuit: Circuit, observable: Observable):
     ``jax.grad``/``jax.jit``/``jax.vmap`` all work on it; reverse mode costs about three forward
     passes and keeps two state vectors whatever the number of parameters (DESIGN.md §4.1).
     """
-    steps = prepare(circuit)
+    steps = segment(prepare(circuit))
     n = circuit.num_qubits
 
     @jax.custom_vjp
@@ -297,7 +338,7 @@ def make_expval_fn(circuit: Circuit, observable: Observable):
 
     def f_bwd(res, g):
         params, data, psi, lam = res
-        grad, gdata, lam0, _ = _adjoint_sweep(steps, params, data, psi, lam, n)
+        grad, gdata, lam0, _ = _adjoint_segments(steps, params, data, psi, lam, n)
         # JAX's cotangent for a real function of a complex input z is conj(∂f/∂z)·2-style: for
         # f = ψ₀† A ψ₀ it is 2·conj(A ψ₀) = 2·conj(λ₀).
         return (g * grad, (2.0 * g) * jnp.conj(lam0), g * gdata)
@@ -308,7 +349,7 @@ def make_expval_fn(circuit: Circuit, observable: Observable):
 
 def make_state_fn(circuit: Circuit):
     """Pure ``f(params, state, data) -> U(θ; data) ψ`` (differentiable by ordinary JAX autodiff)."""
-    steps = prepare(circuit)
+    steps = segment(prepare(circuit))
     n = circuit.num_qubits
 
     def f(params, state, data):
