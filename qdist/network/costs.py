@@ -1,0 +1,346 @@
+"""Closed-form communication costs of every protocol (DESIGN.md §3), exact on Python integers.
+
+Nothing here builds a 2ⁿ array: the formulas take a :class:`~qdist.network.model.ModelSpec` (pure
+integers) and extend to N = 2⁶⁰ and beyond. The simulated ledgers of
+:mod:`qdist.network.protocols` and :mod:`qdist.network.classical` equal these formulas exactly;
+the tests check it configuration by configuration.
+
+Notation: n = ⌈log₂ N⌉ qubits, H = forward hops per copy (K − 1 for a pipeline, L − 1 interleaved),
+P = parameters, P_k = parameters of party k, b = bits per float (32 by default, 64 as an option),
+S(ε, δ) = ⌈2 ln(2/δ)/ε²⌉ shots (Hoeffding for a ±1-valued mean; m simultaneous estimates use δ/m).
+
+Quantum protocols (per sample):
+
+* inference, ``classes`` = m readouts to ±ε each: S = S(ε, δ/m) copies, S·H·n qubits, S·H hop messages;
+  if the last owner is not Alice and the result goes to Alice, one message of S·m bits back (one bit
+  per shot and readout).
+* gradient, parameter shift: 2P·S(ε, δ/P) copies; each copy makes the H forward hops with n qubits;
+  the last owner then sends every other party k its gradient block (P_k floats, b bits each).
+* gradient, SPSA (biased baseline): 2·samples·S(ε, δ) copies, forward passes as parameter shift.
+* gradient, layer shadows / shadow tomography (ancilla methods): the estimator runs once per segment
+  s (the layers a party applies in one visit of the register), with δ_s = δ·P_s/P. Each of its
+  copies carries the ancilla (n + 1 qubits) forward through all H hops, then back to the owner of
+  segment s for the uncompute U_{>j}† (H − s hops): 2H − s hops. The owner measures and keeps its own
+  derivatives: no classical message. Copies: layer shadows S(ε, δ/P) per commuting layer (exact);
+  shadow tomography one threshold-search run per segment, a random number of copies bounded by
+  :func:`tomography_copies` — polylogarithmic in P_s, so it stays polylog(N) even when a party
+  holds N parameters.
+* gradient, exact: the adjoint sweep is a simulation-only reference — no communication at all.
+
+Classical baselines on the classical counterpart of the model (N floats per activation, b bits each):
+
+* pipeline: inference H·N·b (+ b bits of result to Alice); gradient 2·H·N·b (activations forward,
+  activation gradients back) per sample.
+* ship-the-data: the model site is Bob. Alice sends x (N·b) and her parameters (P_A·b), parties
+  k ≥ 2 send theirs (P_k·b); inference returns b bits to Alice, a gradient step returns every party's
+  gradient block (P − P_Bob)·b.
+* ship-the-model: every party k ≥ 1 sends its parameters to Alice ((P − P_A)·b); a gradient step
+  also returns their gradient blocks ((P − P_A)·b).
+
+Training: T steps of SGD on the mean readout over a batch of B fresh samples: the per-sample parts
+are paid T·B times, the per-step parts (parameters, gradient blocks) T times.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import asdict, dataclass
+
+from qdist.network.model import ModelSpec
+
+DEFAULT_BITS = 32
+QUANTUM_GRADIENT_METHODS = ("exact", "param-shift", "shadow", "tomography", "spsa")
+ANCILLA_METHODS = ("shadow", "tomography")
+CLASSICAL_SCHEMES = ("pipeline", "ship-data", "ship-model")
+TASKS = ("inference", "gradient", "training")
+
+
+# ------------------------------------------------------------------------------------------------
+# argument checks (one-line messages naming the argument)
+# ------------------------------------------------------------------------------------------------
+
+
+def check_epsilon(epsilon) -> float:
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not math.isfinite(epsilon):
+        raise ValueError(f"epsilon: expected a number > 0, got {epsilon!r}")
+    if epsilon <= 0:
+        raise ValueError(f"epsilon: expected a number > 0, got {epsilon}")
+    return float(epsilon)
+
+
+def check_delta(delta) -> float:
+    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not 0 < delta < 1:
+        raise ValueError(f"delta: expected a number in (0, 1), got {delta!r}")
+    return float(delta)
+
+
+def check_bits(bits) -> int:
+    if isinstance(bits, bool) or not isinstance(bits, numbers.Integral) or bits < 1:
+        raise ValueError(f"bits: expected a positive integer (32 or 64), got {bits!r}")
+    return int(bits)
+
+
+def check_count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name}: expected an integer ≥ 1, got {value!r}")
+    return int(value)
+
+
+def shots_for(epsilon: float, delta: float) -> int:
+    """S(ε, δ) = ⌈2 ln(2/δ)/ε²⌉: Hoeffding for a mean of ±1 outcomes to ±ε w.p. ≥ 1 − δ (DESIGN §3).
+
+    A relative slack of 1e-12 keeps values that are integers in exact arithmetic from being rounded
+    up by floating-point noise.
+    """
+    eps, dlt = check_epsilon(epsilon), check_delta(delta)
+    return max(1, math.ceil(2.0 * math.log(2.0 / dlt) / eps**2 * (1.0 - 1e-12)))
+
+
+# ------------------------------------------------------------------------------------------------
+# totals
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostTotals:
+    """Exact totals of a protocol: the same four numbers as :meth:`Ledger.totals`."""
+
+    qubits: int = 0
+    classical_bits: int = 0
+    messages: int = 0
+    copies: int = 0
+
+    def __add__(self, other: CostTotals) -> CostTotals:
+        return CostTotals(
+            self.qubits + other.qubits,
+            self.classical_bits + other.classical_bits,
+            self.messages + other.messages,
+            self.copies + other.copies,
+        )
+
+    def scale(self, k: int) -> CostTotals:
+        return CostTotals(self.qubits * k, self.classical_bits * k, self.messages * k, self.copies * k)
+
+    @property
+    def communication(self) -> int:
+        """qubits + classical bits: the single number the curves compare (a qubit and a bit count
+        the same; by Holevo a qubit carries at most one bit of accessible information)."""
+        return self.qubits + self.classical_bits
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------------------------------------
+# quantum protocols
+# ------------------------------------------------------------------------------------------------
+
+
+def _result_back(spec: ModelSpec, result_to: str) -> bool:
+    if result_to not in ("alice", "last"):
+        raise ValueError(f"result_to: expected 'alice' or 'last', got {result_to!r}")
+    return result_to == "alice" and spec.last_owner != 0
+
+
+def quantum_inference_cost(
+    spec: ModelSpec, epsilon: float, delta: float, result_to: str = "alice"
+) -> CostTotals:
+    """S = S(ε, δ/m) copies through H hops of n qubits (+ S·m bits back to Alice)."""
+    m = spec.classes
+    S = shots_for(epsilon, check_delta(delta) / m)
+    back = _result_back(spec, result_to)
+    H, n = spec.hops, spec.n
+    return CostTotals(S * H * n, S * m if back else 0, S * H + (1 if back else 0), S)
+
+
+def segment_deltas(spec: ModelSpec, delta: float) -> list[float]:
+    """δ_s = δ·P_s/P: the failure budget of segment s (union bound over the parameters)."""
+    P = spec.num_params
+    return [delta * spec.segment_params(s) / P for s in range(len(spec.segments))]
+
+
+def param_shift_copies(spec: ModelSpec, epsilon: float, delta: float) -> tuple[int, int]:
+    """``(shots per circuit, copies)`` = (S(ε, δ/P), 2P·S(ε, δ/P)) (DESIGN §3, §4.1)."""
+    P = spec.num_params
+    S = shots_for(epsilon, check_delta(delta) / P)
+    return S, 2 * P * S
+
+
+def gate_layers(spec: ModelSpec, segment: int) -> list[tuple[int, int]]:
+    """``[(size, count), …]``: the commuting layers of disjoint Pauli rotations that
+    ``shadows.layers.find_layers`` finds in segment s — per model layer an RY layer and an RZ layer
+    of n rotations each, plus for a ``diag`` layer 2ⁿ⁻¹ − 1 pairs (S, complement) and the full set
+    (see :func:`qdist.network.model.diag_subsets`). Counts, not lists: valid for n = 60."""
+    owner, a, b = spec.segments[segment]
+    n, ell = spec.n, b - a
+    out = [(n, 2 * ell)]
+    if spec.model == "diag" and owner != 0:
+        out += [(2, (2 ** (n - 1) - 1) * ell), (1, ell)]
+    return [(size, count) for size, count in out if count]
+
+
+def shadow_copies(spec: ModelSpec, epsilon: float, delta: float) -> list[int]:
+    """Layer shadows, derandomised basis (the ``"shadow"`` default): every derivative is the mean
+    of a ±1 observable P_j ⊗ Y_anc on its layer's ancilla state, so S(ε, δ/P) copies per layer give
+    all P derivatives to ±ε w.p. ≥ 1 − δ (union bound); copies per segment = layers · S(ε, δ/P)."""
+    S = shots_for(epsilon, check_delta(delta) / spec.num_params)
+    return [S * sum(c for _, c in gate_layers(spec, s)) for s in range(len(spec.segments))]
+
+
+def tomography_run_bound(epsilon: float, delta: float, num_observables: int, dim: int) -> int:
+    """Worst-case copies of one threshold-search run (``shadows.tomography``): at most T_max
+    updates, so (T_max + 1) search batches of k copies and T_max estimates of k_est copies, with the
+    estimator's own constants (:func:`shadows.tomography.tomography_constants`)."""
+    from shadows.tomography import tomography_constants
+
+    c = tomography_constants(check_epsilon(epsilon), check_delta(delta), num_observables, dim)
+    t = c["max_updates"]
+    return (t + 1) * c["batch_size"] + t * c["estimate_size"]
+
+
+def tomography_copies(spec: ModelSpec, epsilon: float, delta: float) -> list[int]:
+    """Upper bound on the copies of shadow tomography per segment: ONE threshold-search run per
+    segment s on copies of the (n+1)-qubit state |Φ_s⟩ (the ancilla state uncomputed back to the end
+    of segment s), with the m = 2·P_s observables O_j = U_{s,>j}(P_j ⊗ Y_anc)U_{s,>j}† that the
+    segment's owner measures locally, in dimension d = 2ⁿ⁺¹, failure δ_s — i.e.
+    Õ(log²(2P_s)·(n+1)/ε⁴), DESIGN §3. The count a run consumes is random and usually far smaller
+    (the simulated ledgers use the actual count)."""
+    return [
+        tomography_run_bound(epsilon, d_s, 2 * spec.segment_params(s), 2 ** (spec.n + 1))
+        for s, d_s in enumerate(segment_deltas(spec, check_delta(delta)))
+    ]
+
+
+def spsa_copies(epsilon: float, delta: float, samples: int = 1) -> int:
+    """SPSA with ``samples`` random directions, S(ε, δ) shots per evaluation: 2·samples·S copies.
+    SPSA is biased: ε is the shot noise of each evaluation, not an accuracy of the gradient."""
+    return 2 * check_count(samples, "samples") * shots_for(epsilon, delta)
+
+
+def default_segment_copies(spec: ModelSpec, method: str, epsilon: float, delta: float) -> list[int]:
+    """Closed-form copies per segment for the ancilla methods: :func:`shadow_copies` (exact) or
+    :func:`tomography_copies` (upper bound)."""
+    if method == "shadow":
+        return shadow_copies(spec, epsilon, delta)
+    return tomography_copies(spec, epsilon, delta)
+
+
+def ancilla_hops(spec: ModelSpec, segment: int) -> int:
+    """2H − s: forward through all H hops, back to the owner of segment s."""
+    return 2 * spec.hops - segment
+
+
+def gradient_parts(
+    spec: ModelSpec,
+    method: str,
+    epsilon: float,
+    delta: float,
+    bits: int = DEFAULT_BITS,
+    copies=None,
+    samples: int = 1,
+) -> tuple[CostTotals, CostTotals]:
+    """``(per sample, per step)`` costs of a quantum gradient: the copies' journeys are paid per
+    sample, the gradient blocks sent back once per step (the last owner aggregates the batch).
+
+    Args:
+        copies: the estimator's copies for one sample if known — an int (param-shift, spsa) or a
+            list with one int per segment (shadow, tomography). Default: the closed forms
+            :func:`param_shift_copies`, :func:`spsa_copies` (with ``samples`` directions),
+            :func:`shadow_copies` and the upper bound :func:`tomography_copies`.
+    """
+    b = check_bits(bits)
+    check_epsilon(epsilon)
+    check_delta(delta)
+    if method not in QUANTUM_GRADIENT_METHODS:
+        raise ValueError(f"method: expected one of {', '.join(QUANTUM_GRADIENT_METHODS)}, got {method!r}")
+    if method == "exact":
+        return CostTotals(), CostTotals()
+    H, n = spec.hops, spec.n
+    if method in ANCILLA_METHODS:
+        per_seg = default_segment_copies(spec, method, epsilon, delta) if copies is None else list(copies)
+        if len(per_seg) != len(spec.segments):
+            raise ValueError(
+                f"copies: expected one count per segment ({len(spec.segments)}), got {len(per_seg)}"
+            )
+        msgs = sum(int(c) * ancilla_hops(spec, s) for s, c in enumerate(per_seg))
+        return CostTotals(msgs * (n + 1), 0, msgs, sum(int(c) for c in per_seg)), CostTotals()
+    if copies is None:
+        if method == "spsa":
+            copies = spsa_copies(epsilon, delta, samples)
+        else:
+            copies = param_shift_copies(spec, epsilon, delta)[1]
+    c = int(copies)
+    results = spec.num_params - spec.party_params(spec.last_owner)
+    return CostTotals(c * H * n, 0, c * H, c), CostTotals(0, results * b, spec.parties - 1, 0)
+
+
+def quantum_gradient_cost(
+    spec: ModelSpec,
+    method: str,
+    epsilon: float,
+    delta: float,
+    bits: int = DEFAULT_BITS,
+    copies=None,
+    batch: int = 1,
+    samples: int = 1,
+) -> CostTotals:
+    """One gradient step over ``batch`` samples: ``batch``·(per sample) + (per step), see
+    :func:`gradient_parts`."""
+    batch = check_count(batch, "batch")
+    per_sample, per_step = gradient_parts(spec, method, epsilon, delta, bits, copies, samples)
+    return per_sample.scale(batch) + per_step
+
+
+# ------------------------------------------------------------------------------------------------
+# classical baselines
+# ------------------------------------------------------------------------------------------------
+
+
+def classical_cost(
+    spec: ModelSpec,
+    scheme: str,
+    task: str = "inference",
+    bits: int = DEFAULT_BITS,
+    result_to: str = "alice",
+    batch: int = 1,
+) -> CostTotals:
+    """Inference of one sample, or one gradient step over ``batch`` samples (module docstring)."""
+    b = check_bits(bits)
+    batch = check_count(batch, "batch")
+    if scheme not in CLASSICAL_SCHEMES:
+        raise ValueError(f"scheme: expected one of {', '.join(CLASSICAL_SCHEMES)}, got {scheme!r}")
+    if task not in ("inference", "gradient"):
+        raise ValueError(f"task: expected 'inference' or 'gradient', got {task!r}")
+    N, H, K, P = spec.features, spec.hops, spec.parties, spec.num_params
+    P_A, P_B = spec.party_params(0), spec.party_params(1)
+    if task == "inference":
+        if scheme == "pipeline":
+            back = _result_back(spec, result_to)
+            return CostTotals(0, H * N * b + (b if back else 0), H + (1 if back else 0), 0)
+        if scheme == "ship-data":
+            back = result_to == "alice"
+            _result_back(spec, result_to)
+            return CostTotals(
+                0, N * b + (P - P_B) * b + (b if back else 0), 2 + (K - 2) + (1 if back else 0), 0
+            )
+        return CostTotals(0, (P - P_A) * b, K - 1, 0)
+    if scheme == "pipeline":
+        return CostTotals(0, 2 * H * N * b * batch, 2 * H * batch, 0)
+    if scheme == "ship-data":
+        return CostTotals(0, batch * N * b + 2 * (P - P_B) * b, batch + 1 + 2 * (K - 2) + 1, 0)
+    return CostTotals(0, 2 * (P - P_A) * b, 2 * (K - 1), 0)
+
+
+def training_cost(per_step: CostTotals, steps: int) -> CostTotals:
+    """T identical steps (the step cost already includes its batch)."""
+    return per_step.scale(check_count(steps, "steps"))
+
+
+def best_classical(
+    spec: ModelSpec, task: str = "inference", bits: int = DEFAULT_BITS, **kw
+) -> tuple[str, CostTotals]:
+    """The cheapest classical scheme (by qubits + bits) and its cost."""
+    costs = {s: classical_cost(spec, s, task, bits, **kw) for s in CLASSICAL_SCHEMES}
+    name = min(costs, key=lambda s: costs[s].communication)
+    return name, costs[name]

@@ -1,0 +1,1 @@
+"""Reports: communication-cost curves (:mod:`qdist.reports.curves`)."""

@@ -1,0 +1,193 @@
+"""Closed-form costs (DESIGN §3): exact integers up to N = 2⁶⁰, the linear-classifier margin, the
+crossover search and the curves report (files, columns, simulated points = formula)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import pytest
+
+import qdist
+from qdist.network import costs
+from qdist.network.costs import CostTotals, shots_for
+from qdist.network.linear import linear_cost, resolve_margin, sketch_bits
+from qdist.network.model import ModelSpec, num_qubits
+from qdist.network.privacy import classical_leakage
+from qdist.reports.curves import _first_cheaper, run_curves
+
+
+def test_shots_hoeffding():
+    assert shots_for(0.1, 0.05) == math.ceil(2 * math.log(40) / 0.01) == 738
+    assert shots_for(1.0, 2 / math.e) == 2  # 2·ln(e) = 2 exactly: no spurious round-up
+    assert shots_for(0.05, 0.05) > shots_for(0.1, 0.05) > shots_for(0.1, 0.5)
+
+
+@pytest.mark.parametrize(
+    "N, n", [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (2**60, 60), (2**60 + 1, 61), (10**30, 100)]
+)
+def test_num_qubits_exact(N, n):
+    assert num_qubits(N) == n
+
+
+def test_formulas_at_two_to_the_sixty():
+    N = 2**60
+    spec = ModelSpec(features=N, layers=4, parties=3, model="diag")
+    S = shots_for(0.1, 0.05)
+    inf = costs.quantum_inference_cost(spec, 0.1, 0.05)
+    assert inf == CostTotals(S * 2 * 60, S, S * 2 + 1, S)
+    P, P_A, P_B = spec.num_params, spec.party_params(0), spec.party_params(1)
+    assert P == P_A + P_B + spec.party_params(2)
+    pipe = costs.classical_cost(spec, "pipeline", "gradient", bits=64)
+    assert pipe.classical_bits == 2 * 2 * N * 64 and isinstance(pipe.classical_bits, int)
+    ship = costs.classical_cost(spec, "ship-data", "gradient")
+    assert ship.classical_bits == N * 32 + 2 * (P - P_B) * 32
+    for m in ("param-shift", "shadow", "tomography"):
+        g = costs.quantum_gradient_cost(spec, m, 0.1, 0.05)
+        assert isinstance(g.qubits, int) and g.qubits > 0
+    # tomography is polylogarithmic: below the classical pipeline at N = 2⁶⁰
+    assert costs.quantum_gradient_cost(spec, "tomography", 0.1, 0.05).communication < pipe.communication
+    # parameter shift pays 2P copies: with N-parameter layers it is worse than every classical scheme
+    assert costs.quantum_gradient_cost(spec, "param-shift", 0.1, 0.05).communication > ship.communication
+
+
+def test_param_shift_formula_structure():
+    spec = ModelSpec(features=16, layers=3, parties=3)
+    S, copies = costs.param_shift_copies(spec, 0.1, 0.05)
+    assert S == shots_for(0.1, 0.05 / spec.num_params) and copies == 2 * spec.num_params * S
+    g = costs.quantum_gradient_cost(spec, "param-shift", 0.1, 0.05, bits=64, batch=3)
+    last = spec.party_params(spec.last_owner)
+    assert g == CostTotals(3 * copies * 2 * 4, (spec.num_params - last) * 64, 3 * copies * 2 + 2, 3 * copies)
+    assert costs.quantum_gradient_cost(spec, "exact", 0.1, 0.05) == CostTotals()
+
+
+def test_ancilla_hops_and_segment_deltas():
+    spec = ModelSpec(features=8, layers=6, parties=3)
+    assert [costs.ancilla_hops(spec, s) for s in range(3)] == [4, 3, 2]
+    assert sum(costs.segment_deltas(spec, 0.05)) == pytest.approx(0.05)
+    g = costs.quantum_gradient_cost(spec, "tomography", 0.2, 0.1, copies=[10, 20, 30])
+    assert g == CostTotals((10 * 4 + 20 * 3 + 30 * 2) * 4, 0, 10 * 4 + 20 * 3 + 30 * 2, 60)
+
+
+def test_gate_layers_and_shadow_copies():
+    spec = ModelSpec(features=8, layers=3, parties=2, model="diag")  # Alice 2 layers, Bob 1
+    assert costs.gate_layers(spec, 0) == [(3, 4)]
+    assert costs.gate_layers(spec, 1) == [(3, 2), (2, 3), (1, 1)]
+    S = shots_for(0.1, 0.05 / spec.num_params)
+    assert costs.shadow_copies(spec, 0.1, 0.05) == [4 * S, 6 * S]
+    big = ModelSpec(features=2**60, layers=2, parties=2, model="diag")
+    assert costs.gate_layers(big, 1) == [(60, 2), (2, 2**59 - 1), (1, 1)]
+    assert costs.spsa_copies(0.1, 0.05, 4) == 8 * shots_for(0.1, 0.05)
+
+
+def test_gate_layers_match_the_estimator():
+    layers_mod = pytest.importorskip("shadows.layers")
+    from qdist.network.model import party_blocks
+
+    for spec in (
+        ModelSpec(features=8, layers=3, parties=2, model="diag"),
+        ModelSpec(features=2, layers=2, model="diag"),
+    ):
+        for s, (owner, _, _) in enumerate(spec.segments):
+            found = layers_mod.find_layers(party_blocks(spec, owner)[s])
+            sizes = sorted(len(layer.ops) for layer in found)
+            expected = sorted(size for size, c in costs.gate_layers(spec, s) for _ in range(c))
+            assert sizes == expected
+
+
+def test_linear_margin_and_vanishing_advantage():
+    assert resolve_margin("sqrtN", 64) == pytest.approx(1 / 8)
+    for n in range(4, 61, 4):
+        N = 2**n
+        q_worst = linear_cost(N, "quantum", "sqrtN", 0.05)
+        assert q_worst.communication > linear_cost(N, "ship-data", "sqrtN", 0.05).communication
+        # at a fixed margin the quantum cost is O(log N/γ²) … but public-coin sketching is O(1/γ²)
+        q_fixed = linear_cost(N, "quantum", 0.1, 0.05)
+        assert q_fixed.communication > linear_cost(N, "sketch", 0.1, 0.05).communication
+        assert q_fixed.qubits == shots_for(0.1, 0.05) * (n + 1)
+    assert (
+        linear_cost(2**40, "quantum", 0.1, 0.05).communication
+        < linear_cost(2**40, "ship-data", 0.1, 0.05).communication
+    )
+    assert sketch_bits(0.1, 0.05) == math.ceil(math.pi**2 * math.log(40) / 0.02)
+
+
+def test_first_cheaper_bisection():
+    grid = [2**k for k in range(1, 21)]
+    q = lambda N: 1000 * max(1, (N - 1).bit_length())  # noqa: E731
+    c = lambda N: 32 * N  # noqa: E731
+    x = _first_cheaper(q, c, grid)
+    assert q(x) < c(x) and q(x - 1) >= c(x - 1)
+    assert _first_cheaper(lambda N: 40 * N, c, grid) is None
+    assert _first_cheaper(lambda N: 1, c, grid) == 2
+
+
+def test_privacy_classical_leakage():
+    spec = ModelSpec(features=16, layers=2, parties=2)
+    leak = classical_leakage(spec, 32)
+    assert leak["ship-data"]["bits_in_clear"]["alice"] == 16 * 32 + spec.party_params(0) * 32
+    assert leak["ship-model"]["bits_in_clear"]["bob"] == spec.party_params(1) * 32
+    assert leak["pipeline"]["bits_in_clear"]["alice"] == 16 * 32
+
+
+def test_run_curves_files(tmp_path):
+    out = tmp_path / "curves"
+    s = run_curves(out, "inference", n_max=12, sim_max_n=2, progress=False)
+    for f in ("curves.csv", "curves.json", "crossover.json", "curves.png"):
+        assert (out / f).stat().st_size > 0
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "crossover.json",
+        "curves.csv",
+        "curves.json",
+        "curves.png",
+    ]
+    rows = list(csv.DictReader((out / "curves.csv").open()))
+    assert {"task", "scheme", "N", "qubits", "classical_bits"} <= set(rows[0])
+    schemes = {r["scheme"] for r in rows}
+    assert {"quantum", "pipeline", "ship-data", "ship-model", "linear-quantum"} <= schemes
+    sim = [r for r in rows if r["source"] == "simulated"]
+    assert sim and all(r["formula_match"] == "True" for r in sim) and not s["mismatches"]
+    assert {int(r["N"]) for r in sim} == {2, 4}
+    cross = json.loads((out / "crossover.json").read_text())
+    q = cross["results"][0]["crossovers"]["quantum"]
+    assert q["vs_best_classical"] is None or 2 <= q["vs_best_classical"] <= 2**12
+    assert cross["results"][0]["crossovers"]["linear-quantum"]["vs_best_classical"] is None
+    assert s["crossovers"] == cross["results"][0]["crossovers"]
+
+
+def test_run_curves_gradient_formula_only(tmp_path):
+    s = run_curves(tmp_path, "gradient", n_max=60, sim_max_n=0, epsilon=[0.1, 0.2], progress=False)
+    c = s["crossovers"]
+    assert c["param-shift"]["vs_best_classical"] is None
+    assert c["tomography"]["vs_best_classical"] is not None  # polylog: crosses below 2⁶⁰
+    assert len(s["all_crossovers"]) == 2
+    rows = list(csv.DictReader((tmp_path / "curves.csv").open()))
+    assert {r["epsilon"] for r in rows} == {"0.1", "0.2"}
+    assert len(rows) == 2 * 60 * 6
+
+
+def test_run_curves_training_simulated(tmp_path):
+    if "param-shift" not in qdist.methods():
+        pytest.skip("param-shift estimator not registered")
+    s = run_curves(tmp_path, "training", n_max=6, sim_max_n=1, steps=2, batch=2, model="hea", progress=False)
+    assert not s["mismatches"] and s["simulated_rows"] >= 4
+
+
+@pytest.mark.parametrize(
+    "kwargs, start",
+    [
+        (dict(task="dreaming"), "task:"),
+        (dict(n_max=0), "n_max:"),
+        (dict(sim_max_n=21), "sim_max_n:"),
+        (dict(epsilon=0), "epsilon:"),
+        (dict(delta=1.5), "delta:"),
+        (dict(parties=3, layers=2), "parties:"),
+        (dict(margin="wide"), "margin:"),
+    ],
+)
+def test_run_curves_bad_inputs(tmp_path, kwargs, start):
+    with pytest.raises(ValueError) as e:
+        run_curves(tmp_path, **{"progress": False, **kwargs})
+    assert str(e.value).startswith(start)
