@@ -34,6 +34,10 @@ class Angle:
     coeff: float = 1.0
     offset: float = 0.0
 
+    def __post_init__(self):
+        if not (np.isfinite(self.coeff) and np.isfinite(self.offset)):
+            raise ValueError(f"param: expected a finite angle, got coeff={self.coeff}, offset={self.offset}")
+
     @property
     def trainable(self) -> bool:
         return self.index >= 0
@@ -185,6 +189,19 @@ def _inverse_gate(op: Op) -> Op:
 ParamLike = int | Angle | float | None
 
 
+def _wires(wires, what: str = "wires") -> tuple[int, ...]:
+    """Normalise an int or a sequence of ints to a tuple of non-negative ints."""
+    items = (wires,) if isinstance(wires, (int, np.integer)) else wires
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise TypeError(f"{what}: expected an int or a sequence of ints, got {wires!r}") from None
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 0:
+            raise ValueError(f"{what}: expected non-negative integer wires, got {wires!r}")
+    return tuple(int(w) for w in items)
+
+
 def _angle(p: ParamLike) -> Angle:
     if isinstance(p, Angle):
         return p
@@ -204,7 +221,7 @@ def gate(name: str, wires: int | Sequence[int], *params: ParamLike) -> Op:
     Example: ``gate("RX", 0, 3)`` is ``RX(params[3])`` on wire 0; ``gate("CRZ", (0, 1), 0.5)``.
     """
     spec = gate_spec(name)
-    wires = (wires,) if isinstance(wires, (int, np.integer)) else tuple(int(w) for w in wires)
+    wires = _wires(wires)
     if len(wires) != spec.num_wires:
         raise ValueError(f"wires: gate {spec.name} acts on {spec.num_wires} wire(s), got {wires}")
     if len(params) != spec.num_params:
@@ -215,6 +232,7 @@ def gate(name: str, wires: int | Sequence[int], *params: ParamLike) -> Op:
 def pauli_rot(pauli: str, wires: Sequence[int], param: ParamLike) -> Op:
     """``exp(−iθP/2)`` for a Pauli string ``P`` (letters I, X, Y, Z, one per wire)."""
     pauli = pauli.upper()
+    wires = _wires(wires)
     if set(pauli) - set("IXYZ") or len(pauli) != len(wires):
         raise ValueError(f"pauli: expected one of I, X, Y, Z per wire ({len(wires)} wires), got {pauli!r}")
     return Op("pauli_rot", "PAULI_ROT", tuple(int(w) for w in wires), (_angle(param),), pauli=pauli)
@@ -223,7 +241,7 @@ def pauli_rot(pauli: str, wires: Sequence[int], param: ParamLike) -> Op:
 def unitary(matrix: np.ndarray, wires: Sequence[int], name: str = "UNITARY", check: bool = True) -> Op:
     """A fixed unitary on ``wires`` (first wire = most significant bit of the matrix index)."""
     m = np.asarray(matrix, dtype=np.complex128)
-    wires = tuple(int(w) for w in wires)
+    wires = _wires(wires)
     if m.shape != (2 ** len(wires),) * 2:
         raise ValueError(
             f"matrix: expected shape {(2 ** len(wires),) * 2} for {len(wires)} wires, got {m.shape}"
@@ -236,7 +254,7 @@ def unitary(matrix: np.ndarray, wires: Sequence[int], name: str = "UNITARY", che
 def diagonal(phases_or_diag: np.ndarray, wires: Sequence[int], name: str = "DIAGONAL") -> Op:
     """A fixed diagonal unitary ``diag(d)`` on ``wires``; ``d`` has unit-modulus entries."""
     d = np.asarray(phases_or_diag, dtype=np.complex128)
-    wires = tuple(int(w) for w in wires)
+    wires = _wires(wires)
     if d.shape != (2 ** len(wires),):
         raise ValueError(
             f"diagonal: expected {2 ** len(wires)} entries for {len(wires)} wires, got {d.shape}"
@@ -249,7 +267,11 @@ def diagonal(phases_or_diag: np.ndarray, wires: Sequence[int], name: str = "DIAG
 def data_phase(wires: Sequence[int], scale: float = 1.0, start: int = 0) -> Op:
     """Data re-upload ``D(x) = diag(exp(i·scale·data[start:start+2^k]))`` on ``k = len(wires)``
     wires (DESIGN.md §2); ``data`` is given at run time."""
-    wires = tuple(int(w) for w in wires)
+    wires = _wires(wires)
+    if not isinstance(start, (int, np.integer)) or start < 0:
+        raise ValueError(f"start: expected a non-negative integer offset into data, got {start!r}")
+    if not np.isfinite(scale):
+        raise ValueError(f"scale: expected a finite number, got {scale!r}")
     return Op(
         "data_phase",
         "DATA_PHASE",

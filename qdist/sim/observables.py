@@ -22,6 +22,8 @@ def _word(items: Iterable[tuple[int, str]]) -> PauliWord:
         p = p.upper()
         if p not in "IXYZ" or len(p) != 1:
             raise ValueError(f"observable: expected Pauli letters I, X, Y, Z, got {p!r}")
+        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 0:
+            raise ValueError(f"observable: expected non-negative integer wires, got {w!r}")
         if int(w) in out:
             raise ValueError(f"observable: wire {w} appears twice in one Pauli string")
         if p != "I":

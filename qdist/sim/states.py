@@ -57,7 +57,7 @@ def amplitude_encode(x, num_qubits: int | None = None, dtype=jnp.complex128):
 def as_state(state, num_qubits: int, dtype=jnp.complex128) -> jnp.ndarray:
     """Validate a given state vector (or batch) of ``num_qubits`` qubits; it must be normalised."""
     s = jnp.asarray(state, dtype=dtype)
-    if s.shape[-1] != 2**num_qubits or s.ndim not in (1, 2):
+    if s.ndim not in (1, 2) or s.shape[-1] != 2**num_qubits:
         raise ValueError(f"state: expected shape ({2**num_qubits},) or (B, {2**num_qubits}), got {s.shape}")
     if isinstance(s, jax.core.Tracer):
         return s
