@@ -28,7 +28,7 @@ import csv
 import io
 import json
 import math
-import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -213,6 +213,40 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
     return CostTotals(**r.totals)
 
 
+def simulate_task(task: str, scheme: str, N: int, cfg: dict, seed: int) -> dict | None:
+    """One simulated point as an executor task (top level, picklable, explicit seed): the
+    ledger totals of :func:`simulate_point` as a dict, or None when the scheme cannot run here."""
+    sch = next((s for s in schemes_for(task, cfg) if s.name == scheme), None)
+    if sch is None:
+        raise ValueError(f"scheme: {scheme!r} is not a scheme of task {task!r}")
+    t = simulate_point(task, sch, N, cfg, seed)
+    return None if t is None else t.to_dict()
+
+
+def task_name(task: str, scheme: str, N: int, cfg: dict) -> str:
+    return f"{task}/{scheme}/N={N}/eps={cfg['epsilon']}/L={cfg['layers']}/K={cfg['parties']}"
+
+
+def simulation_tasks(task: str, configs: Sequence[dict], grid: Sequence[int], sim_max_n: int, seed: int):
+    """The simulated points of a sweep as :class:`qdist.scale.Task` items (n ≤ ``sim_max_n``)."""
+    from qdist.scale import Task
+
+    out = []
+    for cfg in configs:
+        for N in grid:
+            if max(1, (N - 1).bit_length()) > sim_max_n:
+                continue
+            for sch in schemes_for(task, cfg):
+                out.append(
+                    Task(
+                        task_name(task, sch.name, N, cfg),
+                        simulate_task,
+                        {"task": task, "scheme": sch.name, "N": N, "cfg": cfg, "seed": seed},
+                    )
+                )
+    return out
+
+
 # ------------------------------------------------------------------------------------------------
 # crossovers
 # ------------------------------------------------------------------------------------------------
@@ -359,6 +393,8 @@ def run_curves(
     sim_max_n: int | None = None,
     seed: int = 0,
     progress: bool = True,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> dict:
     """Sweep N = 2¹ … 2^{n_max}, write curves.csv/json, crossover.json and curves.png to ``out_dir``.
 
@@ -366,12 +402,19 @@ def run_curves(
     at most 20). ``model``: ``"diag"`` (the model owners' layers carry 2ⁿ − 1 phases, P ∝ N — the
     regime of DESIGN §1's advantage) or ``"hea"`` (P = 2nL: shipping the model is cheap).
 
-    Returns a summary: ``{"task", "files", "crossovers", "config", "rows"}`` where ``crossovers``
-    is the content of crossover.json for the first (ε, L, K) configuration.
+    The simulated points are independent tasks run by :func:`qdist.scale.run_tasks`: ``scheduler``
+    ``None`` (``$QDIST_SCHEDULER``, else local spawned processes), ``"processes"``, ``"serial"`` or a
+    Dask address ``tcp://host:port``; ``workers`` local processes (default: cores). As they finish
+    they are appended to ``out_dir/curves.partial.jsonl`` (a rerun resumes from it) and curves.csv /
+    curves.json are rewritten (at most every 2 s); a point that fails twice is reported by name in
+    ``failed`` and the checkpoint is kept; with no failure it is removed at the end.
+
+    Returns a summary: ``{"task", "files", "crossovers", "config", "rows", "failed", …}`` where
+    ``crossovers`` is the content of crossover.json for the first (ε, L, K) configuration.
     """
     from pathlib import Path
 
-    from tqdm import tqdm
+    from qdist.scale import resolve_scheduler
 
     if task not in TASKS:
         raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {task!r}")
@@ -391,6 +434,9 @@ def run_curves(
     b = costs.check_bits(bits)
     steps, batch = costs.check_count(steps, "steps"), costs.check_count(batch, "batch")
     resolve_margin(margin, 4)  # validate
+    scheduler = resolve_scheduler(scheduler)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers: expected an integer ≥ 1, got {workers!r}")
     configs = []
     for e in eps_list:
         for L in L_list:
@@ -412,34 +458,76 @@ def run_curves(
                 )
     out = Path(out_dir)
     grid = [2**k for k in range(1, n_max + 1)]
-    rows: list[dict] = []
-    all_cross = []
-    work = [(cfg, N) for cfg in configs for N in grid]
     scheme_sets = [schemes_for(task, cfg) for cfg in configs]
-    for cfg, N in tqdm(work, desc=f"curves {task}", unit="N", file=sys.stderr, disable=not progress):
-        schemes = scheme_sets[configs.index(cfg)]
-        n = max(1, (N - 1).bit_length())
-        for sch in schemes:
-            t = sch.cost(N)
-            rows.append(_row(task, sch, N, cfg, t, "formula", ""))
-            if n <= sim_max_n:
-                sim = simulate_point(task, sch, N, cfg, seed)
-                if sim is not None:
-                    # tomography consumes a random number of copies: its line is an upper bound
-                    match = sim.communication <= t.communication if sch.name == "tomography" else sim == t
-                    rows.append(_row(task, sch, N, cfg, sim, "simulated", match))
+    # canonical row order: per (config, N, scheme) the formula row, then the simulated row if any
+    slots: list[tuple[str, dict]] = []
+    formula: dict[str, tuple] = {}
+    for cfg, schemes in zip(configs, scheme_sets, strict=True):
+        for N in grid:
+            for sch in schemes:
+                name = task_name(task, sch.name, N, cfg)
+                t = sch.cost(N)
+                formula[name] = (sch, N, cfg, t)
+                slots.append((name, _row(task, sch, N, cfg, t, "formula", "")))
+    simulated: dict[str, dict] = {}
+
+    def current_rows() -> list[dict]:
+        rows = []
+        for name, row in slots:
+            rows.append(row)
+            if name in simulated:
+                rows.append(simulated[name])
+        return rows
+
+    def write_tables(rows: list[dict]) -> None:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        atomic_write_text(out / "curves.csv", buf.getvalue())
+        atomic_write_text(
+            out / "curves.json",
+            json.dumps({"task": task, "configs": configs, "rows": rows}, indent=1) + "\n",
+        )
+
+    last_write = [0.0]
+
+    def on_result(name: str, value) -> None:
+        if value is None:
+            return
+        sch, N, cfg, t = formula[name]
+        sim = CostTotals(**value)
+        # tomography consumes a random number of copies: its line is an upper bound
+        match = sim.communication <= t.communication if sch.name == "tomography" else sim == t
+        simulated[name] = _row(task, sch, N, cfg, sim, "simulated", match)
+        if time.monotonic() - last_write[0] > 2.0:
+            write_tables(current_rows())
+            last_write[0] = time.monotonic()
+
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "curves.partial.jsonl"
+    failed: dict[str, str] = {}
+    sim_tasks = simulation_tasks(task, configs, grid, sim_max_n, seed)
+    if sim_tasks:
+        from qdist.scale import run_tasks
+
+        res = run_tasks(
+            sim_tasks,
+            scheduler=scheduler,
+            workers=workers,
+            progress=progress,
+            on_result=on_result,
+            checkpoint=ckpt,
+            desc=f"curves {task}",
+        )
+        failed = dict(res.failed)
+    rows = current_rows()
+    all_cross = []
     for cfg, schemes in zip(configs, scheme_sets, strict=True):
         all_cross.append({"config": cfg, "crossovers": crossovers(schemes, grid)})
-    out.mkdir(parents=True, exist_ok=True)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    atomic_write_text(out / "curves.csv", buf.getvalue())
-    atomic_write_text(
-        out / "curves.json",
-        json.dumps({"task": task, "configs": configs, "rows": rows}, indent=1) + "\n",
-    )
+    write_tables(rows)
+    if not failed and ckpt.exists():
+        ckpt.unlink()
     cross_doc = {
         "task": task,
         "metric": "qubits + classical bits",
@@ -482,4 +570,5 @@ def run_curves(
         "mismatches": [
             (r["scheme"], r["N"]) for r in rows if r["source"] == "simulated" and r["formula_match"] is False
         ],
+        "failed": failed,
     }

@@ -40,12 +40,13 @@ def check_params(circuit: Circuit, params) -> jnp.ndarray:
     """Validate the parameter vector (or batch ``(B, P)``) against the circuit."""
     if not isinstance(circuit, Circuit):
         raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
-    p = jnp.asarray(params if params is not None else np.zeros(circuit.num_params), dtype=jnp.float64)
+    raw = params if params is not None else np.zeros(circuit.num_params)
+    p = jnp.asarray(raw, dtype=jnp.float64) if _is_traced(raw) else np.asarray(raw, dtype=np.float64)
     if p.ndim not in (1, 2) or p.shape[-1] != circuit.num_params:
         raise ValueError(
             f"params: expected shape ({circuit.num_params},) or (B, {circuit.num_params}), got {tuple(p.shape)}"
         )
-    if not _is_traced(p) and not bool(jnp.all(jnp.isfinite(p))):
+    if not _is_traced(p) and not np.all(np.isfinite(p)):
         raise ValueError("params: expected finite values, got NaN or inf")
     return p
 
@@ -65,15 +66,23 @@ def check_data(circuit: Circuit, data) -> jnp.ndarray:
             raise ValueError(
                 f"data: the circuit has data re-upload ops and needs data of length {circuit.num_data}"
             )
-        return jnp.zeros(0)
-    d = jnp.asarray(data, dtype=jnp.float64)
+        return _EMPTY
+    d = jnp.asarray(data, dtype=jnp.float64) if _is_traced(data) else np.asarray(data, dtype=np.float64)
     if d.ndim not in (1, 2) or d.shape[-1] != circuit.num_data:
         raise ValueError(
             f"data: expected shape ({circuit.num_data},) or (B, {circuit.num_data}), got {tuple(d.shape)}"
         )
-    if not _is_traced(d) and not bool(jnp.all(jnp.isfinite(d))):
+    if not _is_traced(d) and not np.all(np.isfinite(d)):
         raise ValueError("data: expected finite values, got NaN or inf")
     return d
+
+
+_EMPTY = np.zeros(0)
+
+
+@lru_cache(maxsize=64)
+def _zero_state(num_qubits: int, dtype) -> jnp.ndarray:
+    return zero_state(num_qubits, dtype)
 
 
 @lru_cache(maxsize=512)
@@ -105,7 +114,7 @@ def _prepare_call(circuit, params, observable, state, data, dtype):
     p = check_params(circuit, params)
     if observable is not None:
         check_observable(circuit, observable)
-    s = zero_state(circuit.num_qubits, dt) if state is None else as_state(state, circuit.num_qubits, dt)
+    s = _zero_state(circuit.num_qubits, dt) if state is None else as_state(state, circuit.num_qubits, dt)
     d = check_data(circuit, data)
     _CIRCUITS.setdefault(circuit.fingerprint, circuit)
     if observable is not None:

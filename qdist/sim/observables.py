@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class Observable:
     def is_diagonal(self) -> bool:
         return all(p == "Z" for word in self.words for _, p in word)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return hashlib.sha1(repr((self.coeffs, self.words)).encode()).hexdigest()
 

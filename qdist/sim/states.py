@@ -56,12 +56,15 @@ def amplitude_encode(x, num_qubits: int | None = None, dtype=jnp.complex128):
 
 def as_state(state, num_qubits: int, dtype=jnp.complex128) -> jnp.ndarray:
     """Validate a given state vector (or batch) of ``num_qubits`` qubits; it must be normalised."""
-    s = jnp.asarray(state, dtype=dtype)
+    if isinstance(state, jax.core.Tracer):
+        s = jnp.asarray(state, dtype=dtype)
+    else:
+        s = np.asarray(state, dtype=np.dtype(dtype))
     if s.ndim not in (1, 2) or s.shape[-1] != 2**num_qubits:
         raise ValueError(f"state: expected shape ({2**num_qubits},) or (B, {2**num_qubits}), got {s.shape}")
     if isinstance(s, jax.core.Tracer):
         return s
-    norms = np.linalg.norm(np.asarray(s), axis=-1)
+    norms = np.linalg.norm(s, axis=-1)
     if not np.allclose(norms, 1.0, atol=1e-6):
         raise ValueError("state: expected a normalised state vector (‖ψ‖ = 1)")
     return s
