@@ -184,7 +184,8 @@ def main(argv=None) -> dict:
         "memory": mem,
         "memory_independent_of_params": max(adj) <= min(adj) * 1.05 + 4096,
     }
-    path = write_json("simulator", payload)
+    payload["quick"] = args.quick
+    path = write_json("simulator_quick" if args.quick else "simulator", payload)
     print(f"wrote {path}")
     return payload
 
