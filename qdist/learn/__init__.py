@@ -1,0 +1,25 @@
+"""Training the distributed quantum model end to end, with a classical MLP baseline.
+
+* :mod:`.data` — scikit-learn's bundled data sets (digits, breast cancer) and CSV files; seeded
+  stratified split, min–max scaling fitted on the training split;
+* :mod:`.qmodel` — the network model as a batched classifier on the simulator (exact, shadow,
+  parameter-shift and SPSA gradients sampled for a whole mini-batch);
+* :mod:`.train` — the training loop (optax), the per-step protocol and its ledger, checkpoints;
+* :mod:`.mlp` — the classical MLP trained by backprop, its pipeline-parallel communication;
+* :mod:`.checkpoint` — atomic checkpoints.
+"""
+
+from qdist.learn.data import DATASETS, Dataset, load_dataset
+from qdist.learn.mlp import train_mlp
+from qdist.learn.train import METHODS, TrainConfig, TrainResult, train_quantum
+
+__all__ = [
+    "DATASETS",
+    "METHODS",
+    "Dataset",
+    "TrainConfig",
+    "TrainResult",
+    "load_dataset",
+    "train_mlp",
+    "train_quantum",
+]
