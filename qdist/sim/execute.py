@@ -15,7 +15,7 @@ import numpy as np
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
 from qdist.sim.simulate import make_expval_fn, make_state_fn
-from qdist.sim.states import as_state, zero_state
+from qdist.sim.states import as_state
 
 DTYPES = {"complex128": jnp.complex128, "complex64": jnp.complex64}
 
@@ -81,8 +81,12 @@ _EMPTY = np.zeros(0)
 
 
 @lru_cache(maxsize=64)
-def _zero_state(num_qubits: int, dtype) -> jnp.ndarray:
-    return zero_state(num_qubits, dtype)
+def _zero_state(num_qubits: int, dtype) -> np.ndarray:
+    """``|0…0⟩`` as a read-only numpy constant (safe to cache: never a tracer)."""
+    s = np.zeros(2**num_qubits, dtype=np.dtype(dtype))
+    s[0] = 1.0
+    s.flags.writeable = False
+    return s
 
 
 @lru_cache(maxsize=512)
