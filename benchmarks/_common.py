@@ -65,6 +65,7 @@ def write_json(name: str, payload: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     fd, tmp = tempfile.mkstemp(dir=RESULTS, suffix=".tmp")
+    os.chmod(tmp, 0o644)  # mkstemp creates 0600
     with os.fdopen(fd, "w") as fh:
         json.dump(payload, fh, indent=2, default=float)
     os.replace(tmp, path)
