@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -62,11 +60,6 @@ def median_time(fn, repeats: int = 7, warmup: int = 1) -> float:
 
 def write_json(name: str, payload: dict) -> Path:
     """Write ``benchmarks/results/<name>.json`` atomically (temp file + rename)."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    fd, tmp = tempfile.mkstemp(dir=RESULTS, suffix=".tmp")
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600
-    with os.fdopen(fd, "w") as fh:
-        json.dump(payload, fh, indent=2, default=float)
-    os.replace(tmp, path)
-    return path
+    from qdist.io import atomic_write_json
+
+    return atomic_write_json(RESULTS / f"{name}.json", payload, default=float)

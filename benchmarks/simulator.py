@@ -25,8 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import qdist  # noqa: E402
 from _common import machine, median_time, write_json  # noqa: E402
+
+import qdist  # noqa: E402
 
 
 def hea_ops(n: int, layers: int):
@@ -148,12 +149,20 @@ def main(argv=None) -> dict:
         row = {"n": n, "layers": layers, "params": circ.num_params, "seconds": {}}
         fwd, grad, g_ref = bench_qdist(circ, params, obs, repeats)
         row["seconds"]["qdist"] = {"forward": fwd, "gradient": grad}
-        for name, runner in [
-            ("pennylane_default_jax_backprop", lambda: bench_pennylane(n, layers, params, "default.qubit", "backprop", repeats)),
-            ("pennylane_lightning_adjoint", lambda: bench_pennylane(n, layers, params, "lightning.qubit", "adjoint", repeats)),
-            ("qiskit_aer_estimator", lambda: bench_aer(circ, params, repeats)),
+        for name, runner, runner_args in [
+            (
+                "pennylane_default_jax_backprop",
+                bench_pennylane,
+                (n, layers, params, "default.qubit", "backprop", repeats),
+            ),
+            (
+                "pennylane_lightning_adjoint",
+                bench_pennylane,
+                (n, layers, params, "lightning.qubit", "adjoint", repeats),
+            ),
+            ("qiskit_aer_estimator", bench_aer, (circ, params, repeats)),
         ]:
-            f, g, gv = runner()
+            f, g, gv = runner(*runner_args)
             row["seconds"][name] = {"forward": f, "gradient": g}
             row.setdefault("max_abs_gradient_difference", {})[name] = float(np.max(np.abs(gv - g_ref)))
         competitors = {k: v for k, v in row["seconds"].items() if k != "qdist"}
@@ -175,8 +184,10 @@ def main(argv=None) -> dict:
     mem = memory_scaling(mem_n, [2, 8] if args.quick else [2, 5, 10, 20])
     adj = [r["qdist_adjoint_temp_bytes"] for r in mem]
     for r in mem:
-        print(f"memory n={r['n']} P={r['params']}: qdist adjoint {r['qdist_adjoint_temp_bytes']} B, "
-              f"plain JAX autodiff {r['jax_autodiff_temp_bytes']} B")
+        print(
+            f"memory n={r['n']} P={r['params']}: qdist adjoint {r['qdist_adjoint_temp_bytes']} B, "
+            f"plain JAX autodiff {r['jax_autodiff_temp_bytes']} B"
+        )
     payload = {
         "benchmark": "simulator",
         "machine": machine(),

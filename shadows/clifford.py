@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from qdist.io import atomic_savez
 from shadows.collect import check_snapshots, check_state, check_wires, rng_from_seed
 from shadows.estimate import check_delta, check_groups, group_bounds, median_of_means, std_factor
-from shadows.types import ShadowEstimate, _check_wires, _readonly, atomic_savez
+from shadows.types import ShadowEstimate, _check_wires, _readonly
 
 MAX_QUBITS = 10
 _FORMAT = "qdist-clifford-shadow-v1"

@@ -11,12 +11,12 @@ Conventions (DESIGN.md §5, identical to PennyLane's ``qml.ClassicalShadow``):
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from qdist.io import atomic_savez  # noqa: F401 (re-exported)
 
 #: Recipe codes, PennyLane's order.
 LETTERS = "XYZ"
@@ -45,24 +45,6 @@ def _check_wires(wires, num_columns: int, name: str = "wires") -> tuple[int, ...
     if any(w < 0 for w in out):
         raise ValueError(f"{name}: expected non-negative wire indices, got {out}")
     return out
-
-
-def atomic_savez(path, **arrays) -> Path:
-    """Write ``arrays`` to ``path`` (npz) through a temporary file in the same folder + ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 @dataclass(frozen=True, eq=False)

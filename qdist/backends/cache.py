@@ -12,10 +12,11 @@ import io
 import json
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from qdist.io import atomic_write_bytes  # noqa: F401 (re-exported)
 
 
 def cache_dir() -> Path:
@@ -23,24 +24,6 @@ def cache_dir() -> Path:
     root = os.environ.get("QDIST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "qdist")
     path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def atomic_write_bytes(path, payload: bytes) -> Path:
-    """Write ``payload`` to ``path`` through a temporary file + ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 

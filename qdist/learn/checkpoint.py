@@ -19,7 +19,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from qdist.network.ledger import atomic_write_bytes
+from qdist.io import atomic_write_bytes
 
 
 def write_bytes(path, data: bytes) -> Path:

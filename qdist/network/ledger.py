@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import json
 import numbers
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from qdist.io import atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exported)
 
 #: Message kinds.
 QUANTUM = "quantum"
@@ -255,26 +255,3 @@ class Ledger:
         p = Path(str(text_or_path))
         text = p.read_text() if not str(text_or_path).lstrip().startswith("{") else str(text_or_path)
         return cls.from_dict(json.loads(text))
-
-
-def atomic_write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qdist.io import atomic_write_bytes, atomic_write_text
 from qdist.network import costs
 from qdist.network.costs import CostTotals
-from qdist.network.ledger import atomic_write_bytes, atomic_write_text
 from qdist.network.linear import linear_cost, resolve_margin
 from qdist.network.model import ModelSpec
 
