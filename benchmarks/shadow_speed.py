@@ -14,12 +14,10 @@ Run: ``python benchmarks/shadow_speed.py [--quick]`` (< 2 min; ``--quick`` a few
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 import pennylane as qml  # noqa: E402
 
 import shadows  # noqa: E402
+from qdist.io import atomic_write_json  # noqa: E402
 
 TARGET_RATIO = 20.0
 
@@ -87,18 +86,8 @@ def machine() -> dict:
 
 
 def write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(payload, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Atomic JSON write (:func:`qdist.io.atomic_write_json`)."""
+    atomic_write_json(path, payload)
 
 
 def main(argv=None) -> int:

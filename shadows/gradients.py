@@ -435,7 +435,7 @@ def _layer_value_matrices(layer, slots, wires: Sequence[int], anc: int):
     return touched, V, W, extra
 
 
-def _layer_observables(layer, slots, touched, anc: int) -> list[Observable]:
+def layer_observables(layer, slots, touched, anc: int) -> list[Observable]:
     """``O_i = Σ_{j→i} coeff_j (P_j ⊗ Y_anc)`` for every parameter ``i`` in ``touched``."""
     out = []
     for i in touched:
@@ -524,7 +524,7 @@ def shadow_gradient(circuit: Circuit, params, observable: Observable, **options)
                 exact_var[touched] += (cvec**2 * es2).sum(axis=0) / shots
             t_post += time.perf_counter() - ts
             continue
-        obs_list = _layer_observables(layer, slots, touched, anc)
+        obs_list = layer_observables(layer, slots, touched, anc)
         exact_mean = probs @ V  # (K, touched)
         second = probs @ W**2 + extra2  # E[X²] of the single-snapshot shadow estimator
         for k, (ck, _) in enumerate(terms):

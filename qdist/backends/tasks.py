@@ -435,6 +435,7 @@ def _param_shift(b: Backend, circuit, p, obs, shots, seed, state, data) -> Gradi
 
 def _layer_plan(circuit: Circuit, obs: Observable):
     """``[(layer, k, c_k, layer circuit, touched params, observables O_i)]`` of DESIGN §4.2."""
+    from shadows.gradients import layer_observables
     from shadows.layers import angle_slots, find_layers, layer_circuit, observable_terms
 
     layers = find_layers(circuit, "shadow")
@@ -444,14 +445,7 @@ def _layer_plan(circuit: Circuit, obs: Observable):
     plan = []
     for ell, layer in enumerate(layers):
         touched = sorted({slots[j].index for j in layer.slots})
-        olist = []
-        for i in touched:
-            cs, ws = [], []
-            for word, j in zip(layer.words, layer.slots, strict=True):
-                if slots[j].index == i:
-                    cs.append(slots[j].coeff)
-                    ws.append(tuple(word) + ((anc, "Y"),))
-            olist.append(Observable(tuple(cs), tuple(ws)))
+        olist = layer_observables(layer, slots, touched, anc)
         for k, (ck, qk) in enumerate(terms):
             plan.append((ell, k, ck, layer_circuit(circuit, layer, qk), touched, olist, layer))
     return plan, len(layers), len(terms)
