@@ -17,7 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from qdist.cli.simulate import _float, _int, cli_message
+from qdist.cli.args import flag_map, flag_message, parse_float, parse_int
+from qdist.cli.simulate import _FLAGS as _SIMULATE_FLAGS
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -81,43 +82,35 @@ def run(args) -> int:
     try:
         if not args.out:
             raise ValueError("--out: expected an output folder")
-        bits = _int(args.bits, "--bits")
+        bits = parse_int(args.bits, "--bits")
         if bits not in (32, 64):
             raise ValueError(f"--bits: expected 32 or 64, got {bits}")
         margin = args.margin
         if margin.lower() != "sqrtn":
-            margin = _float(margin, "--margin")
+            margin = parse_float(margin, "--margin")
         summary = run_curves(
             args.out,
             task=args.task,
-            n_max=_int(args.n_max, "--n-max"),
-            epsilon=_list(args.epsilon, "--epsilon", _float),
-            delta=_float(args.delta, "--delta"),
-            layers=_list(args.layers, "--layers", _int),
-            parties=_list(args.parties, "--parties", _int),
+            n_max=parse_int(args.n_max, "--n-max"),
+            epsilon=_list(args.epsilon, "--epsilon", parse_float),
+            delta=parse_float(args.delta, "--delta"),
+            layers=_list(args.layers, "--layers", parse_int),
+            parties=_list(args.parties, "--parties", parse_int),
             schedule=args.schedule,
             model=args.model,
             bits=bits,
             margin=margin,
-            steps=_int(args.steps, "--steps"),
-            batch=_int(args.batch, "--batch"),
-            sim_max_n=None if args.sim_max_n is None else _int(args.sim_max_n, "--sim-max-n"),
-            seed=_int(args.seed, "--seed"),
+            steps=parse_int(args.steps, "--steps"),
+            batch=parse_int(args.batch, "--batch"),
+            sim_max_n=None if args.sim_max_n is None else parse_int(args.sim_max_n, "--sim-max-n"),
+            seed=parse_int(args.seed, "--seed"),
             progress=args.progress,
             scheduler=args.scheduler,
-            workers=None if args.workers is None else _int(args.workers, "--workers"),
+            workers=None if args.workers is None else parse_int(args.workers, "--workers"),
         )
     except (ValueError, TypeError) as exc:
-        msg = cli_message(exc)
-        for api, flag in (
-            ("n_max:", "--n-max:"),
-            ("sim_max_n:", "--sim-max-n:"),
-            ("scheduler:", "--scheduler:"),
-            ("workers:", "--workers:"),
-        ):
-            if msg.startswith(api):
-                msg = flag + msg[len(api) :]
-        raise ValueError(msg) from None
+        flags = flag_map([*_SIMULATE_FLAGS, "n_max", "sim_max_n", "scheduler", "workers"])
+        raise ValueError(flag_message(exc, flags)) from None
     if args.json:
         print(json.dumps({k: v for k, v in summary.items() if k != "all_crossovers"}))
         return 1 if summary["failed"] else 0

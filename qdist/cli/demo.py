@@ -104,7 +104,7 @@ def _task(settings: dict, seed: int, out: Path, progress: bool, key: str, method
 
 
 def run(args) -> int:
-    from qdist.cli.train import parse_int
+    from qdist.cli.args import parse_int
     from qdist.reports.curves import run_curves
     from qdist.reports.training import format_table, write_training_report
 

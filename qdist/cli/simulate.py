@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import re
 
 import numpy as np
+
+from qdist.cli.args import flag_map, flag_message, parse_float, parse_int
 
 INFERENCE_METHODS = ("quantum", "linear", "pipeline", "ship-data", "ship-model")
 GRADIENT_METHODS = (
@@ -57,6 +57,9 @@ _FLAGS = {
 }
 
 
+_FLAG_NAMES = flag_map(_FLAGS)
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "simulate",
@@ -84,33 +87,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _int(value: str, flag: str) -> int:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{flag}: expected an integer, got {value!r}") from None
-    if not math.isfinite(f) or f != int(f):
-        raise ValueError(f"{flag}: expected an integer, got {value!r}")
-    return int(f)
-
-
-def _float(value: str, flag: str) -> float:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{flag}: expected a number, got {value!r}") from None
-    return f
-
-
-def cli_message(exc: Exception) -> str:
-    """Rename an API argument at the start of a message to its flag (``features:`` → ``--features:``)."""
-    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    m = re.match(r"^([a-z_]+):", msg)
-    if m and m.group(1) in _FLAGS:
-        return "--" + m.group(1).replace("_", "-") + msg[len(m.group(1)) :]
-    return msg
-
-
 def _classical_summary(spec, task: str, bits: int, batch: int = 1, steps: int = 1) -> dict:
     from qdist.network import costs
 
@@ -134,17 +110,17 @@ def simulate(args) -> tuple[dict, object]:
     task = args.task
     if task not in ("inference", "gradient", "training"):
         raise ValueError(f"--task: expected inference, gradient or training, got {task!r}")
-    features = _int(args.features, "--features")
-    layers = _int(args.layers, "--layers")
-    parties = _int(args.parties, "--parties")
-    eps = _float(args.epsilon, "--epsilon")
-    dlt = _float(args.delta, "--delta")
-    seed = _int(args.seed, "--seed")
-    bits = _int(args.bits, "--bits")
+    features = parse_int(args.features, "--features")
+    layers = parse_int(args.layers, "--layers")
+    parties = parse_int(args.parties, "--parties")
+    eps = parse_float(args.epsilon, "--epsilon")
+    dlt = parse_float(args.delta, "--delta")
+    seed = parse_int(args.seed, "--seed")
+    bits = parse_int(args.bits, "--bits")
     if bits not in (32, 64):
         raise ValueError(f"--bits: expected 32 or 64, got {bits}")
-    classes = _int(args.classes, "--classes")
-    steps, batch = _int(args.steps, "--steps"), _int(args.batch, "--batch")
+    classes = parse_int(args.classes, "--classes")
+    steps, batch = parse_int(args.steps, "--steps"), parse_int(args.batch, "--batch")
     costs.check_epsilon(eps)
     costs.check_delta(dlt)
     if seed < 0:
@@ -269,7 +245,7 @@ def run(args) -> int:
     try:
         report, ledger = simulate(args)
     except (ValueError, TypeError) as exc:
-        raise ValueError(cli_message(exc)) from None
+        raise ValueError(flag_message(exc, _FLAG_NAMES)) from None
     if args.ledger_out:
         ledger.to_json(args.ledger_out)
     if args.json:

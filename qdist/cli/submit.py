@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import re
 import sys
 import warnings
 
 import numpy as np
+
+from qdist.cli.args import flag_map, flag_message, parse_int
 
 TASKS = ("expval", "gradient", "shadow", "inference")
 _FLAGS = {
@@ -51,7 +51,13 @@ _FLAGS = {
     "circuit",
 }
 #: API argument names that the CLI calls differently
-_RENAME = {"snapshots": "--shots", "dynamical_decoupling": "--dd", "noise_model": "--backend"}
+_RENAME = {
+    "snapshots": "--shots",
+    "dynamical_decoupling": "--dd",
+    "noise_model": "--backend",
+    "circuit": "--qubits",
+}
+_FLAG_NAMES = flag_map(_FLAGS, _RENAME)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -99,34 +105,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------------------------
 # parsing
 # ---------------------------------------------------------------------------------------------
-def _int(value, flag: str, low: int | None = None) -> int:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{flag}: expected an integer, got {value!r}") from None
-    if not math.isfinite(f) or f != int(f):
-        raise ValueError(f"{flag}: expected an integer, got {value!r}")
-    if low is not None and f < low:
-        raise ValueError(f"{flag}: expected an integer ≥ {low}, got {int(f)}")
-    return int(f)
-
-
-def cli_message(exc: Exception) -> str:
-    """Rename an API argument at the start of a message to its flag (``shots:`` → ``--shots:``)."""
-    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    m = re.match(r"^([a-z_]+)( \(with the ancilla\))?:", msg)
-    if not m:
-        return msg
-    name = m.group(1)
-    if name in _RENAME:
-        return _RENAME[name] + msg[len(name) :]
-    if name == "circuit":
-        return "--qubits" + msg[len(name) :]
-    if name in _FLAGS:
-        return "--" + name.replace("_", "-") + msg[len(name) :]
-    return msg
-
-
 def parse_observable(text: str | None, n: int):
     """``"0.5*ZZII+XIII"`` (dense labels, wire 0 first) → qdist observable; default Z on wire 0."""
     import qdist
@@ -177,23 +155,25 @@ def _config(args) -> dict:
         raise ValueError(f"--circuit: expected hea or network, got {args.circuit!r}")
     cfg = {
         "task": task,
-        "qubits": _int(args.qubits, "--qubits", 1),
-        "layers": _int(args.layers, "--layers", 1),
-        "shots": _int(args.shots, "--shots"),
-        "seed": _int(args.seed, "--seed", 0),
-        "shots_per_basis": _int(args.shots_per_basis, "--shots-per-basis", 1),
-        "parties": _int(args.parties, "--parties", 2),
-        "classes": _int(args.classes, "--classes", 1),
-        "optimization_level": _int(args.optimization_level, "--optimization-level"),
-        "retries": _int(args.retries, "--retries", 0),
+        "qubits": parse_int(args.qubits, "--qubits", 1),
+        "layers": parse_int(args.layers, "--layers", 1),
+        "shots": parse_int(args.shots, "--shots"),
+        "seed": parse_int(args.seed, "--seed", 0),
+        "shots_per_basis": parse_int(args.shots_per_basis, "--shots-per-basis", 1),
+        "parties": parse_int(args.parties, "--parties", 2),
+        "classes": parse_int(args.classes, "--classes", 1),
+        "optimization_level": parse_int(args.optimization_level, "--optimization-level"),
+        "retries": parse_int(args.retries, "--retries", 0),
         "method": args.method,
         "basis": args.basis,
     }
     if cfg["shots"] < 1:
         raise ValueError(f"--shots: expected an integer ≥ 1, got {cfg['shots']}")
-    cfg["features"] = 2 ** cfg["qubits"] if args.features is None else _int(args.features, "--features", 1)
+    cfg["features"] = (
+        2 ** cfg["qubits"] if args.features is None else parse_int(args.features, "--features", 1)
+    )
     cfg["resilience_level"] = (
-        None if args.resilience_level is None else _int(args.resilience_level, "--resilience-level")
+        None if args.resilience_level is None else parse_int(args.resilience_level, "--resilience-level")
     )
     if task == "gradient" and args.method not in ("param-shift", "shadow"):
         raise ValueError(f"--method: expected param-shift or shadow, got {args.method!r}")
@@ -427,7 +407,7 @@ def run(args) -> int:
         print(f"qdist submit: error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     except (ValueError, TypeError) as exc:
-        raise ValueError(cli_message(exc)) from None
+        raise ValueError(flag_message(exc, _FLAG_NAMES)) from None
     if args.json:
         print(json.dumps(report, default=float))
     else:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
+
+from qdist.cli.args import flag_message, parse_float, parse_int
 
 #: API argument names → command-line flags (for one-line errors that name the flag).
 FLAGS = {
@@ -114,37 +115,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 # ------------------------------------------------------------------------------------------------
 
 
-def parse_int(value, flag: str, low: int | None = None) -> int:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{flag}: expected an integer, got {value!r}") from None
-    if not math.isfinite(f) or f != int(f):
-        raise ValueError(f"{flag}: expected an integer, got {value!r}")
-    if low is not None and f < low:
-        raise ValueError(f"{flag}: expected an integer ≥ {low}, got {int(f)}")
-    return int(f)
-
-
-def parse_float(value, flag: str) -> float:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{flag}: expected a number, got {value!r}") from None
-    if not math.isfinite(f):
-        raise ValueError(f"{flag}: expected a finite number, got {value!r}")
-    return f
-
-
-def flag_message(exc: Exception) -> str:
-    """The first line of an API error, its leading argument name replaced by the flag."""
-    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    m = re.match(r"^([a-z_]+):", msg)
-    if m and m.group(1) in FLAGS:
-        return FLAGS[m.group(1)] + msg[len(m.group(1)) :]
-    return msg
-
-
 def parse_args(args) -> dict:
     """Validated settings from the parsed arguments (ValueError naming the flag on a mistake)."""
     from qdist.learn.train import METHODS, TrainConfig
@@ -184,7 +154,7 @@ def parse_args(args) -> dict:
         try:
             configs.append(TrainConfig(**{**common, "method": meth, "shots": shots}))
         except ValueError as exc:
-            raise ValueError(flag_message(exc)) from None
+            raise ValueError(flag_message(exc, FLAGS)) from None
     if args.data is not None and args.dataset is not None:
         raise ValueError("--dataset: give either --dataset or --data FILE --label COLUMN, not both")
     if args.data is None and args.label is not None:
@@ -220,7 +190,7 @@ def run(args) -> int:
         if args.baseline:
             MLPTrainer(dataset, s["configs"][0], hidden=args.mlp_hidden, lr=s["mlp_lr"])
     except ValueError as exc:
-        raise ValueError(flag_message(exc)) from None
+        raise ValueError(flag_message(exc, FLAGS)) from None
     task = _task_name(dataset)
     if not args.json:
         print(
@@ -250,7 +220,7 @@ def run(args) -> int:
                 )
             )
     except ValueError as exc:
-        raise ValueError(flag_message(exc)) from None
+        raise ValueError(flag_message(exc, FLAGS)) from None
     report = write_training_report(
         args.out,
         results,
