@@ -474,24 +474,8 @@ def _shadow_derandomized(b: Backend, circuit, p, obs, shots, seed, state, data) 
             value[touched] -= ck * ev[0]
             var[touched] += ck**2 * sd[0] ** 2
         jobs, resumed = _job_ids(run.job), run.job.resumed
-    copies = shots * L * K
-    return GradientResult(
-        value=value,
-        std_error=np.sqrt(var),
-        copies=copies,
-        circuits=L * K,
-        shots=copies,
-        method="shadow",
-        extra={
-            "backend": str(b.spec),
-            "jobs": list(jobs),
-            "resumed": resumed,
-            "layers": L,
-            "terms": K,
-            "basis": "derandomized",
-            "ancilla_wire": circuit.num_qubits,
-            "shots_per_state": shots,
-        },
+    return _layer_shadow_result(
+        b, value, var, shots, L, K, jobs, resumed, circuit.num_qubits, basis="derandomized"
     )
 
 
@@ -542,6 +526,11 @@ def _shadow_random(b: Backend, circuit, p, obs, shots, seed, state, data, groups
             value[touched] -= ck * est.mean / 3.0  # the ancilla's recipe always matches: factor 3 → 1
             var[touched] += ck**2 * (est.std_error / 3.0) ** 2
         jobs, resumed = _job_ids(run.job), run.job.resumed
+    return _layer_shadow_result(b, value, var, shots, L, K, jobs, resumed, anc, basis="random", groups=g)
+
+
+def _layer_shadow_result(b, value, var, shots, L, K, jobs, resumed, ancilla, **extra) -> GradientResult:
+    """The result of a layer-shadow gradient: ``shots`` copies of each of the ``L·K`` ancilla states."""
     copies = shots * L * K
     return GradientResult(
         value=value,
@@ -556,9 +545,8 @@ def _shadow_random(b: Backend, circuit, p, obs, shots, seed, state, data, groups
             "resumed": resumed,
             "layers": L,
             "terms": K,
-            "basis": "random",
-            "groups": g,
-            "ancilla_wire": anc,
+            **extra,
+            "ancilla_wire": ancilla,
             "shots_per_state": shots,
         },
     )
