@@ -61,15 +61,7 @@ from qdist.backends.jobs import (  # noqa: F401
     obs_label,
     run_job,
 )
-from qdist.backends.local import (  # noqa: F401
-    _estimate_from_bits,
-    _exact_probabilities,
-    _index_bits,
-    _jax_bits,
-    _pennylane_bits,
-    _sim_estimator,
-    _sim_sampler,
-)
+from qdist.backends.local import _sim_estimator, _sim_sampler
 from qdist.backends.qiskit_primitives import (  # noqa: F401
     _SIMULATORS,
     _bindings_array,
