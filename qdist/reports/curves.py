@@ -27,18 +27,26 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
-import numpy as np
+from collections.abc import Sequence
 
 from qdist.io import atomic_write_bytes, atomic_write_text
 from qdist.network import costs
 from qdist.network.costs import CostTotals
-from qdist.network.linear import linear_cost, resolve_margin
+from qdist.network.linear import resolve_margin
 from qdist.network.model import ModelSpec
+
+# Re-exported: every name of this module before its split stays importable from here.
+from qdist.reports.crossovers import _first_cheaper, crossovers  # noqa: F401
+from qdist.reports.plot_curves import _plot
+from qdist.reports.schemes import GRADIENT_SCHEMES, Scheme, _spec, schemes_for  # noqa: F401
+from qdist.reports.simulate import (  # noqa: F401
+    _linear_instance,
+    simulate_point,
+    simulate_task,
+    simulation_tasks,
+    task_name,
+)
 
 COLUMNS = (
     "task",
@@ -58,85 +66,9 @@ COLUMNS = (
     "source",
     "formula_match",
 )
-GRADIENT_SCHEMES = ("param-shift", "shadow", "tomography")
 TASKS = ("inference", "gradient", "training")
 #: Largest register simulated by default (seconds per point grow with n: compile + shots).
 DEFAULT_SIM_MAX_N = {"inference": 6, "gradient": 2, "training": 1}
-
-
-@dataclass(frozen=True)
-class Scheme:
-    name: str
-    problem: str
-    kind: str  # "quantum" | "classical"
-    cost: Callable[[int], CostTotals]  # N -> closed-form totals
-
-
-def _spec(N: int, cfg: dict) -> ModelSpec:
-    return ModelSpec(
-        features=N,
-        layers=cfg["layers"],
-        parties=cfg["parties"],
-        schedule=cfg["schedule"],
-        model=cfg["model"],
-    )
-
-
-def schemes_for(task: str, cfg: dict) -> list[Scheme]:
-    """The schemes of one task for one (ε, L, K) configuration."""
-    eps, dlt, b = cfg["epsilon"], cfg["delta"], cfg["bits"]
-    out: list[Scheme] = []
-    if task == "inference":
-        out.append(
-            Scheme(
-                "quantum", "model", "quantum", lambda N: costs.quantum_inference_cost(_spec(N, cfg), eps, dlt)
-            )
-        )
-        for s in costs.CLASSICAL_SCHEMES:
-            out.append(
-                Scheme(
-                    s,
-                    "model",
-                    "classical",
-                    lambda N, s=s: costs.classical_cost(_spec(N, cfg), s, "inference", b),
-                )
-            )
-        m = cfg["margin"]
-        out.append(
-            Scheme("linear-quantum", "linear", "quantum", lambda N: linear_cost(N, "quantum", m, dlt, b))
-        )
-        out.append(
-            Scheme(
-                "linear-ship-data", "linear", "classical", lambda N: linear_cost(N, "ship-data", m, dlt, b)
-            )
-        )
-        out.append(
-            Scheme("linear-sketch", "linear", "classical", lambda N: linear_cost(N, "sketch", m, dlt, b))
-        )
-        return out
-    T = cfg["steps"] if task == "training" else 1
-    B = cfg["batch"] if task == "training" else 1
-    for meth in GRADIENT_SCHEMES:
-        out.append(
-            Scheme(
-                meth,
-                "model",
-                "quantum",
-                lambda N, meth=meth: costs.quantum_gradient_cost(
-                    _spec(N, cfg), meth, eps, dlt, b, batch=B
-                ).scale(T),
-            )
-        )
-    for s in costs.CLASSICAL_SCHEMES:
-        out.append(
-            Scheme(
-                s,
-                "model",
-                "classical",
-                lambda N, s=s: costs.classical_cost(_spec(N, cfg), s, "gradient", b, batch=B).scale(T),
-            )
-        )
-    return out
 
 
 def _row(task, sch: Scheme, N: int, cfg: dict, t: CostTotals, source: str, match) -> dict:
@@ -158,209 +90,6 @@ def _row(task, sch: Scheme, N: int, cfg: dict, t: CostTotals, source: str, match
         "source": source,
         "formula_match": match,
     }
-
-
-# ------------------------------------------------------------------------------------------------
-# simulated points
-# ------------------------------------------------------------------------------------------------
-
-
-def _linear_instance(N: int, margin: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """x, w with ⟨ŵ, x̂⟩ = margin exactly."""
-    rng = np.random.default_rng([seed, N])
-    x = rng.normal(size=N)
-    xh = x / np.linalg.norm(x)
-    u = rng.normal(size=N)
-    u -= (u @ xh) * xh
-    if N == 1 or np.linalg.norm(u) < 1e-12:
-        return x, x.copy()
-    u /= np.linalg.norm(u)
-    return x, margin * xh + math.sqrt(max(0.0, 1 - margin**2)) * u
-
-
-def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> CostTotals | None:
-    """Run the scheme on the simulated network; None if it cannot run here (method missing)."""
-    import qdist
-    from qdist.network.classical import classical_ledger
-    from qdist.network.linear import run_linear
-    from qdist.network.model import random_model
-    from qdist.network.protocols import run_gradient, run_inference, run_training
-
-    eps, dlt, b = cfg["epsilon"], cfg["delta"], cfg["bits"]
-    if sch.problem == "linear":
-        g = resolve_margin(cfg["margin"], N)
-        x, w = _linear_instance(N, g, seed)
-        scheme = sch.name.removeprefix("linear-")
-        r = run_linear(x, w, margin=g, delta=dlt, seed=seed, scheme=scheme, bits=b)
-        return CostTotals(**r["ledger"].totals())
-    spec = _spec(N, cfg)
-    if sch.kind == "classical":
-        model = random_model(spec, seed)
-        if task == "training":
-            led = classical_ledger(model, sch.name, "gradient", b, batch=cfg["batch"])
-            return CostTotals(**led.totals()).scale(cfg["steps"])
-        return CostTotals(**classical_ledger(model, sch.name, task, b).totals())
-    if task == "inference":
-        return CostTotals(**run_inference(random_model(spec, seed), eps, dlt, seed).totals)
-    if sch.name not in qdist.methods():
-        return None
-    if task == "gradient":
-        r = run_gradient(random_model(spec, seed), sch.name, eps, dlt, seed, bits=b, reference=False)
-        return CostTotals(**r.totals)
-    r = run_training(
-        spec, sch.name, eps, dlt, seed, steps=cfg["steps"], batch=cfg["batch"], bits=b, reference=False
-    )
-    return CostTotals(**r.totals)
-
-
-def simulate_task(task: str, scheme: str, N: int, cfg: dict, seed: int) -> dict | None:
-    """One simulated point as an executor task (top level, picklable, explicit seed): the
-    ledger totals of :func:`simulate_point` as a dict, or None when the scheme cannot run here."""
-    sch = next((s for s in schemes_for(task, cfg) if s.name == scheme), None)
-    if sch is None:
-        raise ValueError(f"scheme: {scheme!r} is not a scheme of task {task!r}")
-    t = simulate_point(task, sch, N, cfg, seed)
-    return None if t is None else t.to_dict()
-
-
-def task_name(task: str, scheme: str, N: int, cfg: dict) -> str:
-    return f"{task}/{scheme}/N={N}/eps={cfg['epsilon']}/L={cfg['layers']}/K={cfg['parties']}"
-
-
-def simulation_tasks(task: str, configs: Sequence[dict], grid: Sequence[int], sim_max_n: int, seed: int):
-    """The simulated points of a sweep as :class:`qdist.scale.Task` items (n ≤ ``sim_max_n``)."""
-    from qdist.scale import Task
-
-    out = []
-    for cfg in configs:
-        for N in grid:
-            if max(1, (N - 1).bit_length()) > sim_max_n:
-                continue
-            for sch in schemes_for(task, cfg):
-                out.append(
-                    Task(
-                        task_name(task, sch.name, N, cfg),
-                        simulate_task,
-                        {"task": task, "scheme": sch.name, "N": N, "cfg": cfg, "seed": seed},
-                    )
-                )
-    return out
-
-
-# ------------------------------------------------------------------------------------------------
-# crossovers
-# ------------------------------------------------------------------------------------------------
-
-
-def _first_cheaper(q: Callable[[int], int], c: Callable[[int], int], grid: Sequence[int]) -> int | None:
-    """Smallest N with q(N) < c(N) for N and every larger grid point, refined by bisection between
-    the previous grid point and the first good one (exact when, inside that interval, q is constant
-    and c non-decreasing — true for these costs, which depend on N through n = ⌈log₂ N⌉ and N·b)."""
-    good = [q(N) < c(N) for N in grid]
-    if not good[-1]:
-        return None
-    i = len(grid) - 1
-    while i > 0 and good[i - 1]:
-        i -= 1
-    if i == 0:
-        return grid[0]
-    lo, hi = grid[i - 1], grid[i]  # q(lo) ≥ c(lo), q(hi) < c(hi)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if q(mid) < c(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-def crossovers(schemes: list[Scheme], grid: Sequence[int]) -> dict:
-    """For each quantum scheme: crossover N against the best classical scheme of its problem and
-    against each classical scheme."""
-    out = {}
-    for q in (s for s in schemes if s.kind == "quantum"):
-        classical = [s for s in schemes if s.kind == "classical" and s.problem == q.problem]
-        qc = lambda N, q=q: q.cost(N).communication  # noqa: E731
-        best = lambda N, cl=classical: min(s.cost(N).communication for s in cl)  # noqa: E731
-        n_best = _first_cheaper(qc, best, grid)
-        vs = {s.name: _first_cheaper(qc, lambda N, s=s: s.cost(N).communication, grid) for s in classical}
-        out[q.name] = {
-            "problem": q.problem,
-            "vs_best_classical": n_best,
-            "log2_N": None if n_best is None else round(math.log2(n_best), 3),
-            "communication_at_crossover": None if n_best is None else qc(n_best),
-            "vs": vs,
-        }
-    return out
-
-
-# ------------------------------------------------------------------------------------------------
-# plot
-# ------------------------------------------------------------------------------------------------
-
-
-def _plot(task: str, rows: list[dict], cross: dict, cfg: dict, title_extra: str) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    problems = [p for p in ("model", "linear") if any(r["problem"] == p for r in rows)]
-    fig, axes = plt.subplots(1, len(problems), figsize=(7.5 * len(problems), 5.5), squeeze=False)
-    for ax, prob in zip(axes[0], problems, strict=True):
-        names = list(dict.fromkeys(r["scheme"] for r in rows if r["problem"] == prob))
-        for i, name in enumerate(names):
-            color = f"C{i}"
-            f = [r for r in rows if r["scheme"] == name and r["problem"] == prob and r["source"] == "formula"]
-            kind = f[0]["kind"]
-            ax.plot(
-                [r["N"] for r in f],
-                [max(r["communication"], 1) for r in f],
-                color=color,
-                ls="-" if kind == "quantum" else "--",
-                label=f"{name} ({kind}{', worst-case bound' if name == 'tomography' else ''})",
-            )
-            sim = [
-                r for r in rows if r["scheme"] == name and r["problem"] == prob and r["source"] == "simulated"
-            ]
-            if sim:
-                ax.plot(
-                    [r["N"] for r in sim],
-                    [max(r["communication"], 1) for r in sim],
-                    "o",
-                    color=color,
-                    mfc="none",
-                    ms=6,
-                )
-            c = cross.get(name, {}).get("vs_best_classical") if kind == "quantum" else None
-            if c is not None:
-                ax.axvline(c, color=color, ls=":", lw=1)
-                y = cross[name].get("communication_at_crossover") or 1
-                ax.plot([c], [y], "*", color=color, ms=12)
-                ax.annotate(
-                    f"N={c}" if c < 2**20 else f"N≈2^{math.log2(c):.1f}",
-                    (c, y),
-                    color=color,
-                    fontsize=8,
-                    rotation=90,
-                    va="bottom",
-                )
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xlabel("N (input dimension)")
-        ax.set_ylabel("communication: qubits + bits")
-        ax.set_title(
-            f"{task} — {prob}" + (" (margin " + str(cfg["margin"]) + ")" if prob == "linear" else "")
-        )
-        ax.grid(True, which="major", alpha=0.3)
-        ax.plot([], [], "ko", mfc="none", label="simulated (ledger)")
-        ax.legend(fontsize=8, loc="upper left")
-    fig.suptitle(title_extra, fontsize=9)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 # ------------------------------------------------------------------------------------------------
