@@ -1,0 +1,12 @@
+"""Reference code shared by the test modules (no fixtures, no tests).
+
+* :mod:`helpers.circuits` — random circuit specs and the independent qdist / Qiskit / PennyLane
+  builders;
+* :mod:`helpers.reference` — reference observables and the Qiskit ↔ qdist state ordering.
+
+Importable as ``helpers`` from every test folder: pytest's default ``prepend`` import mode puts
+``tests/`` (the folder of ``tests/conftest.py``, which has no ``__init__.py``) on ``sys.path``
+before any test module is imported. The test sub-folders have no ``__init__.py`` either, so test
+module basenames must be unique across ``tests/`` (and a sub-folder must never be named like an
+importable package, e.g. ``qdist``).
+"""
