@@ -7,6 +7,8 @@
 Importable as ``helpers`` from every test folder: pytest's default ``prepend`` import mode puts
 ``tests/`` (the folder of ``tests/conftest.py``, which has no ``__init__.py``) on ``sys.path``
 before any test module is imported. The test sub-folders have no ``__init__.py`` either, so test
-module basenames must be unique across ``tests/`` (and a sub-folder must never be named like an
-importable package, e.g. ``qdist``).
+module basenames must be unique across ``tests/``, and no sub-folder may be named like a package
+the tests import: ``tests/`` is on ``sys.path``, so a folder ``tests/shadows/`` would be found as a
+namespace package ``shadows`` before the editable install's finder (which comes last) is asked —
+hence the shadows tests live in ``tests/shadow/``.
 """

@@ -2,7 +2,7 @@
 one-line errors (exit code 2; a job that still fails after its retries exits with 1). Offline.
 
 Tolerance: 5 standard errors (two-sided Gaussian tail 5.7e-7 per comparison) on the noiseless
-backends; see tests/test_backends.py for the fake-device tolerances.
+backends; see tests/backends/test_backends.py for the fake-device tolerances.
 """
 
 from __future__ import annotations
