@@ -5,7 +5,6 @@ from __future__ import annotations
 import types
 
 import pytest
-
 from helpers import circuits, reference
 
 
