@@ -92,7 +92,8 @@ def test_local_processes_survive_a_killed_worker(tmp_path):
 
 @pytest.fixture(scope="module")
 def cluster():
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a pyproject dependency (dask[distributed]): a failing import fails the tests
+
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as c:
