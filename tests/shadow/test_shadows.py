@@ -263,6 +263,9 @@ def test_estimates_unbiased_on_random_circuits():
             # the rigorous simultaneous interval (union bound over all 61) holds with prob ≥ 0.99
             lo, hi = est.ci(0.99, simultaneous=True)
             assert np.all((lo <= np.append(exact, exact_h)) & (np.append(exact, exact_h) <= hi))
+            # … but only groups = 1 makes that a check: a median of K = 10 means certifies nothing at
+            # δ_k = 0.01/61 (K ≤ 2 ln(1/δ_k) ≈ 17.4, Estimate.half_width), so its interval is infinite
+            assert np.all(np.isfinite(hi - lo)) == (groups == 1) and np.all(np.isinf(hi - lo)) == (groups > 1)
 
 
 def test_error_shrinks_like_inverse_sqrt_T():
