@@ -64,7 +64,7 @@ sys.path.insert(0, str(HERE))
 from _common import RESULTS, machine, write_json  # noqa: E402
 
 import qdist  # noqa: E402
-from shadows.gradients import expval_estimate  # noqa: E402
+from qdist.estimators.expval import expval_estimate  # noqa: E402
 from shadows.layers import find_layers  # noqa: E402
 from shadows.tomography import circuit_family, tomography_constants  # noqa: E402
 

@@ -15,8 +15,8 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from qdist.estimators.gradient import grad, methods, register_method  # noqa: E402
 from qdist.estimators.result import GradientResult  # noqa: E402
+from qdist.gradients import grad, methods, register_method  # noqa: E402
 from qdist.interop.observables import as_observable  # noqa: E402
 from qdist.sim.circuit import (  # noqa: E402
     Angle,

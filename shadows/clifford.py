@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from qdist.io import atomic_savez
+from qdist.sim.circuit import Circuit
+from qdist.sim.execute import state as simulate_state
 from shadows.collect import check_snapshots, check_state, check_wires, rng_from_seed
 from shadows.estimate import check_delta, check_groups, group_bounds, median_of_means, std_factor
 from shadows.types import ShadowEstimate, _check_wires, _readonly
@@ -161,10 +163,8 @@ def collect_clifford(
 
     Sampling is exact: ``b`` is drawn from ``|⟨b|C|ψ⟩|²`` by inverting the cumulative distribution.
     """
-    import qdist
-
-    if isinstance(circuit_or_state, qdist.Circuit):
-        psi = qdist.state(circuit_or_state, params, state=state, data=data)
+    if isinstance(circuit_or_state, Circuit):
+        psi = simulate_state(circuit_or_state, params, state=state, data=data)
         if psi.ndim != 1:
             raise ValueError("params: collect_clifford takes one parameter vector, got a batch")
         psi = psi / np.linalg.norm(psi)

@@ -21,54 +21,20 @@ draws the recipes ``(T, k)`` first, then the uniforms ``(T, k)``: same seed, sam
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
+from qdist.measure.bases import ROTATIONS
+from qdist.measure.seeds import rng_from_seed, seed_sequence  # noqa: F401 (re-exported)
+from qdist.sim.circuit import Circuit
+from qdist.sim.execute import state as simulate_state
 from shadows.types import Shadow
 
 _BUDGET = 8 * 2**20  # bytes of child amplitudes built at once (small blocks stay in cache)
 
-_SQ = 1.0 / math.sqrt(2.0)
-#: Basis rotations U_r for r = 0 (X), 1 (Y), 2 (Z): H, H·S†, I.
-ROTATIONS = np.array(
-    [
-        [[_SQ, _SQ], [_SQ, -_SQ]],
-        [[_SQ, -1j * _SQ], [_SQ, 1j * _SQ]],
-        [[1.0, 0.0], [0.0, 1.0]],
-    ],
-    dtype=np.complex128,
-)
-
 
 # ---------------------------------------------------------------------- validation helpers
-def rng_from_seed(seed, name: str = "seed") -> np.random.Generator:
-    """``numpy.random.Generator`` from an int or a ``jax.random.PRNGKey`` (typed or raw uint32)."""
-    return np.random.default_rng(seed_sequence(seed, name))
-
-
-def seed_sequence(seed, name: str = "seed") -> np.random.SeedSequence:
-    """``numpy.random.SeedSequence`` from an int or a ``jax.random.PRNGKey`` (typed or raw uint32)."""
-    if isinstance(seed, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected an int or a jax.random.PRNGKey, got bool")
-    if isinstance(seed, numbers.Integral):
-        if int(seed) < 0:
-            raise ValueError(f"{name}: expected a non-negative int, got {seed}")
-        return np.random.SeedSequence(int(seed))
-    if isinstance(seed, np.ndarray) and seed.dtype == np.uint32 and seed.ndim == 1:
-        return np.random.SeedSequence([int(x) for x in seed])  # raw key data
-    if type(seed).__module__.startswith(("jax", "jaxlib")):
-        import jax
-
-        if jax.dtypes.issubdtype(seed.dtype, jax.dtypes.prng_key):
-            seed = jax.random.key_data(seed)
-        data = np.asarray(seed)
-        if data.dtype.kind in "iu":
-            return np.random.SeedSequence([int(x) for x in data.ravel()])
-    raise TypeError(f"{name}: expected an int or a jax.random.PRNGKey, got {type(seed).__name__}")
-
-
 def check_snapshots(snapshots) -> int:
     if isinstance(snapshots, (bool, np.bool_)) or not isinstance(snapshots, numbers.Integral):
         raise ValueError(f"snapshots: expected an integer ≥ 1, got {snapshots!r}")
@@ -280,9 +246,7 @@ def collect(
     ``(P,)``; ``state``/``data`` are passed to :func:`qdist.state`; ``wires``/``recipes`` as in
     :func:`collect_from_state`. Same ``seed`` → same shadow.
     """
-    import qdist
-
-    if not isinstance(circuit, qdist.Circuit):
+    if not isinstance(circuit, Circuit):
         raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
     if params is not None and np.ndim(params) != 1:
         raise ValueError(
@@ -292,6 +256,6 @@ def collect(
         raise ValueError(f"state: expected one state vector (2ⁿ,), got shape {np.shape(state)}")
     if data is not None and np.ndim(data) != 1:
         raise ValueError(f"data: expected one data vector, got shape {np.shape(data)}")
-    psi = qdist.state(circuit, params, state=state, data=data)
+    psi = simulate_state(circuit, params, state=state, data=data)
     psi = psi / np.linalg.norm(psi)
     return collect_from_state(psi, snapshots, seed, wires=wires, recipes=recipes)

@@ -5,13 +5,7 @@ Three pieces, all used by :mod:`shadows.gradients` and :mod:`shadows.tomography`
 * **Angle slots.** Every trainable angle of every op is a *slot* ``j`` with value
   ``φ_j = coeff_j·θ[index_j] + offset_j``. Estimators differentiate with respect to the slots and
   apply the chain rule ``∂f/∂θ_i = Σ_{j: index_j = i} coeff_j ∂f/∂φ_j`` (shared/affine parameters).
-* **A batched op-by-op executor** (:class:`Executor`). It applies the simulator's own kernels
-  (:func:`qdist.sim.simulate.apply_step`) one op at a time, each jit-compiled once per distinct
-  ``(op without its parameter references, register size, direction)`` and vmapped over a batch of
-  states that may all carry *different* angles (``B`` shifted circuits in one pass). Compiling the
-  whole unrolled circuit instead (what :func:`qdist.expval` does) costs tens of seconds for a few
-  hundred gates; here the compiled kernels are shared by every circuit that uses the same gates.
-  Numerically it is the simulator (same kernels), checked against :func:`qdist.state` in the tests.
+* **The op-by-op executor** of the simulator (:mod:`qdist.sim.oprun`), re-exported here.
 * **Layers and ancilla states.** :func:`find_layers` splits the trainable ops into maximal runs of
   consecutive Pauli rotations ``exp(−iφ_j P_j/2)`` with pairwise disjoint supports and no other op
   in between. For layer ℓ ending at op ``e`` and one Pauli term ``Q`` of the observable,
@@ -34,18 +28,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.estimators.inputs import prepare_batch, prepare_inputs
+from qdist.measure.groups import observable_terms
 from qdist.sim.apply import apply_pauli
-from qdist.sim.circuit import Angle, Circuit, Op, gate, make_circuit
-from qdist.sim.execute import check_data, check_params
+from qdist.sim.circuit import Circuit, Op, gate, make_circuit
 from qdist.sim.observables import Observable, PauliWord
-from qdist.sim.simulate import apply_step, prepare
-from qdist.sim.states import as_state, zero_state
+from qdist.sim.oprun import Executor, executor
+from qdist.sim.slots import Slot, angle_slots, chain_matrix, slot_values
+from qdist.sim.states import zero_state
 
 __all__ = [
     "Executor",
@@ -53,160 +49,16 @@ __all__ = [
     "Slot",
     "ancilla_states",
     "angle_slots",
+    "chain_matrix",
     "executor",
     "find_layers",
     "layer_circuit",
     "layer_states",
     "observable_terms",
     "op_word",
+    "prepare_inputs",
     "slot_values",
 ]
-
-
-# ---------------------------------------------------------------------------------------------
-# angle slots
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Slot:
-    """One trainable angle: ``φ = coeff·θ[index] + offset`` is angle ``pos`` of op ``op``."""
-
-    op: int
-    pos: int
-    index: int
-    coeff: float
-    offset: float
-
-
-def angle_slots(circuit: Circuit) -> tuple[Slot, ...]:
-    """All trainable angles of ``circuit`` in op order (the slots ``j`` of the module docstring)."""
-    out = []
-    for i, op in enumerate(circuit.ops):
-        for k, a in enumerate(op.angles):
-            if a.trainable:
-                out.append(Slot(i, k, a.index, float(a.coeff), float(a.offset)))
-    return tuple(out)
-
-
-def slot_values(slots: Sequence[Slot], params: np.ndarray) -> np.ndarray:
-    """``φ_j = coeff_j·θ[index_j] + offset_j`` for ``params`` ``(P,)`` or ``(B, P)`` → ``(…, J)``."""
-    params = np.asarray(params, dtype=np.float64)
-    if not slots:
-        return np.zeros(params.shape[:-1] + (0,))
-    idx = np.array([s.index for s in slots])
-    coeff = np.array([s.coeff for s in slots])
-    off = np.array([s.offset for s in slots])
-    return params[..., idx] * coeff + off
-
-
-def chain_matrix(slots: Sequence[Slot], num_params: int) -> np.ndarray:
-    """``(P, J)`` matrix ``C`` with ``∂f/∂θ = C @ ∂f/∂φ`` (chain rule through shared/affine angles)."""
-    c = np.zeros((num_params, len(slots)))
-    for j, s in enumerate(slots):
-        c[s.index, j] += s.coeff
-    return c
-
-
-# ---------------------------------------------------------------------------------------------
-# batched executor
-# ---------------------------------------------------------------------------------------------
-_KERNELS: dict[tuple, object] = {}
-
-
-def _local_op(op: Op) -> Op:
-    """``op`` with its trainable angle k reading entry k of a local angle vector."""
-    return replace(op, angles=tuple(Angle(k) if a.trainable else a for k, a in enumerate(op.angles)))
-
-
-def _kernel(op: Op, num_wires: int, adjoint: bool):
-    """Jitted ``(psi (B, 2^N), angles (B, k), data) -> psi`` applying ``op`` (or its inverse)."""
-    lop = _local_op(op)
-    key = (lop.key(), num_wires, adjoint)
-    f = _KERNELS.get(key)
-    if f is None:
-        (step,) = prepare(make_circuit(num_wires, [lop], num_params=max(len(op.angles), 1)))
-
-        def one(psi, a, data):
-            return apply_step(step, psi, a, data, num_wires, adjoint=adjoint)
-
-        f = jax.jit(jax.vmap(one, in_axes=(0, 0, None)))
-        _KERNELS[key] = f
-    return f
-
-
-class Executor:
-    """Run (ranges of) a circuit on a batch of states whose angles may differ per batch row.
-
-    ``phi`` is the ``(B, J)`` array of slot values (:func:`slot_values`); ``B`` may be 1 and is then
-    broadcast against the state batch. ``num_wires`` ≥ ``circuit.num_qubits`` runs the circuit's ops
-    inside a larger register (used for the ``n+1``-qubit ancilla register).
-    """
-
-    def __init__(self, circuit: Circuit, num_wires: int | None = None):
-        self.circuit = circuit
-        self.num_wires = circuit.num_qubits if num_wires is None else int(num_wires)
-        self.slots = angle_slots(circuit)
-        per_op: list[list[tuple[int, int]]] = [[] for _ in circuit.ops]
-        for j, s in enumerate(self.slots):
-            per_op[s.op].append((s.pos, j))
-        self._op_slots = [tuple(x) for x in per_op]
-
-    def _angles(self, i: int, phi: np.ndarray, batch: int) -> np.ndarray:
-        op = self.circuit.ops[i]
-        k = max(len(op.angles), 1)
-        a = np.zeros((batch, k))
-        for pos, j in self._op_slots[i]:
-            a[:, pos] = phi[:, j] if phi.shape[0] == batch else phi[0, j]
-        return a
-
-    def apply(self, i: int, psi, phi: np.ndarray, data, adjoint: bool = False):
-        """Apply op ``i`` (or its inverse) to the batch ``psi`` ``(B, 2^N)``."""
-        batch = psi.shape[0]
-        f = _kernel(self.circuit.ops[i], self.num_wires, adjoint)
-        return f(psi, jnp.asarray(self._angles(i, phi, batch)), data)
-
-    def run(self, psi, phi, data, start: int = 0, stop: int | None = None, adjoint: bool = False):
-        """Ops ``start..stop−1`` in order (``adjoint``: their inverses in reverse order)."""
-        phi = np.atleast_2d(np.asarray(phi, dtype=np.float64))
-        stop = len(self.circuit.ops) if stop is None else stop
-        order = range(stop - 1, start - 1, -1) if adjoint else range(start, stop)
-        psi = jnp.asarray(psi)
-        for i in order:
-            psi = self.apply(i, psi, phi, data, adjoint)
-        return psi
-
-
-_EXECUTORS: dict[tuple[str, int], Executor] = {}
-
-
-def executor(circuit: Circuit, num_wires: int | None = None) -> Executor:
-    """Cached :class:`Executor` for ``circuit`` (by content fingerprint)."""
-    key = (circuit.fingerprint, circuit.num_qubits if num_wires is None else int(num_wires))
-    ex = _EXECUTORS.get(key)
-    if ex is None:
-        if len(_EXECUTORS) > 64:
-            _EXECUTORS.clear()
-        ex = _EXECUTORS[key] = Executor(circuit, num_wires)
-    return ex
-
-
-def prepare_inputs(circuit: Circuit, params, state, data) -> tuple[np.ndarray, jnp.ndarray, jnp.ndarray]:
-    """Validated ``(params (P,), state (1, 2ⁿ), data (D,))`` for one evaluation point."""
-    p = check_params(circuit, params)
-    if p.ndim != 1:
-        raise ValueError(
-            f"params: expected one parameter vector ({circuit.num_params},), got shape {p.shape}"
-        )
-    n = circuit.num_qubits
-    if state is None:
-        s = zero_state(n)
-    else:
-        s = as_state(state, n)
-        if s.ndim != 1:
-            raise ValueError(f"state: expected one state vector ({2**n},), got shape {tuple(s.shape)}")
-    d = check_data(circuit, data)
-    if d.ndim != 1:
-        raise ValueError(f"data: expected one data vector ({circuit.num_data},), got shape {tuple(d.shape)}")
-    return np.asarray(p), s[None, :], d
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,13 +143,6 @@ def find_layers(circuit: Circuit, method: str = "shadow") -> tuple[Layer, ...]:
     return tuple(layers)
 
 
-def observable_terms(observable: Observable) -> tuple[tuple[float, PauliWord], ...]:
-    """Non-identity, non-zero terms ``(c_k, Q_k)`` of ``O`` (identity terms do not depend on θ)."""
-    return tuple(
-        (float(c), w) for c, w in zip(observable.coeffs, observable.words, strict=True) if w and c != 0
-    )
-
-
 def layer_states(
     circuit: Circuit,
     params,
@@ -309,44 +154,54 @@ def layer_states(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``|a_ℓ⟩`` ``(L, 2ⁿ)`` and ``|b_{ℓk}⟩ = U_{>ℓ}† Q_k U|ψ⟩`` ``(L, K, 2ⁿ)`` by two sweeps.
 
-    ``K`` runs over :func:`observable_terms`. One forward pass records the state after every layer;
-    one backward pass on the ``K`` states ``Q_k U|ψ⟩`` records them at every layer end.
+    ``K`` runs over the observable's Pauli terms. One forward pass records the state after every
+    layer; one backward pass on the ``K`` states ``Q_k U|ψ⟩`` records them at every layer end. A
+    batch of ``B`` input states ``(B, 2ⁿ)`` (and data ``(B, D)``) gives ``(L, B, 2ⁿ)`` and
+    ``(L, K, B, 2ⁿ)``.
     """
-    p, psi, d = prepare_inputs(circuit, params, state, data)
+    p, psi, d, B, batched = prepare_batch(circuit, params, state, data)
     n = circuit.num_qubits
+    psi = np.asarray(zero_state(n)) if psi is None else psi
+    psi = jnp.asarray(np.broadcast_to(psi, (B, 2**n)))
     ex = executor(circuit)
     phi = slot_values(ex.slots, p)[None, :]
     terms = observable_terms(observable)
     L, K, D = len(layers), len(terms), 2**n
-    a = np.zeros((L, D), dtype=np.complex128)
-    b = np.zeros((L, K, D), dtype=np.complex128)
-    if L == 0:
-        return a, b
-    end_of = {layer.stop: ell for ell, layer in enumerate(layers)}
-    nops = len(circuit.ops)
-    for i in range(nops):
-        psi = ex.apply(i, psi, phi, d)
-        if i + 1 in end_of:
-            a[end_of[i + 1]] = np.asarray(psi[0])
-    if K == 0:
-        return a, b
-    lam = jnp.stack([apply_pauli(psi[0], word, n) for _, word in terms])
-    first = min(end_of)
-    for i in range(nops - 1, first - 2, -1):
-        if i + 1 in end_of:
-            b[end_of[i + 1]] = np.asarray(lam)
-        if i + 1 == first:
-            break
-        lam = ex.apply(i, lam, phi, d, adjoint=True)
+    a = np.zeros((L, B, D), dtype=np.complex128)
+    b = np.zeros((L, K, B, D), dtype=np.complex128)
+    if L and K:
+        end_of = {layer.stop: ell for ell, layer in enumerate(layers)}
+        nops = len(circuit.ops)
+        for i in range(nops):
+            psi = ex.apply(i, psi, phi, d)
+            if i + 1 in end_of:
+                a[end_of[i + 1]] = np.asarray(psi)
+        lam = jnp.concatenate([jax.vmap(lambda v, w=word: apply_pauli(v, w, n))(psi) for _, word in terms])
+        dk = np.concatenate([d] * K) if d.ndim == 2 else d
+        first = min(end_of)
+        for i in range(nops - 1, first - 2, -1):
+            if i + 1 in end_of:
+                b[end_of[i + 1]] = np.asarray(lam).reshape(K, B, D)
+            if i + 1 == first:
+                break
+            lam = ex.apply(i, lam, phi, dk, adjoint=True)
+    elif L:
+        end_of = {layer.stop: ell for ell, layer in enumerate(layers)}
+        for i in range(len(circuit.ops)):
+            psi = ex.apply(i, psi, phi, d)
+            if i + 1 in end_of:
+                a[end_of[i + 1]] = np.asarray(psi)
+    if not batched:
+        return a[:, 0], b[:, :, 0]
     return a, b
 
 
 def ancilla_states(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``Φ = (|a⟩|0⟩ + |b⟩|1⟩)/√2`` with the ancilla as the last (least significant) wire.
 
-    ``a`` ``(L, D)`` and ``b`` ``(L, K, D)`` → ``(L, K, 2D)``.
+    ``a`` ``(L, D)`` and ``b`` ``(L, K, D)`` → ``(L, K, 2D)`` (a batch axis ``B`` before ``D`` is kept).
     """
-    a = np.broadcast_to(a[:, None, :], b.shape)
+    a = np.broadcast_to(a[:, None], b.shape)
     return np.stack([a, b], axis=-1).reshape(b.shape[:-1] + (2 * b.shape[-1],)) / math.sqrt(2.0)
 
 

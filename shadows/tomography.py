@@ -62,17 +62,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from qdist.estimators.result import GradientResult
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable, PauliWord
+from qdist.sim.states import zero_state
 from shadows.layers import (
-    ancilla_states,
     angle_slots,
-    chain_matrix,
     check_pauli_generators,
     executor,
-    find_layers,
-    layer_states,
     observable_terms,
     op_word,
     prepare_inputs,
@@ -87,7 +83,6 @@ __all__ = [
     "pauli_action",
     "shadow_tomography",
     "tomography_constants",
-    "tomography_gradient",
 ]
 
 _MAX_DENSE = 2**25  # complex entries allowed for the stored Heisenberg operators (512 MB)
@@ -179,6 +174,7 @@ def circuit_family(circuit: Circuit, params, observable: Observable, *, state=No
     p, psi, d = prepare_inputs(circuit, params, state, data)
     n = circuit.num_qubits
     D = 2**n
+    psi = np.asarray(zero_state(n) if psi is None else psi)[None, :]
     slots = angle_slots(circuit)
     terms = observable_terms(observable)
     J, K = len(slots), len(terms)
@@ -346,126 +342,3 @@ def shadow_tomography(
         learn += time.perf_counter() - t0
         updates += 1
     return TomographyRun(t, copies, rounds, updates, converged, k, k_est, t_max, learn)
-
-
-# ---------------------------------------------------------------------------------------------
-# "tomography"
-# ---------------------------------------------------------------------------------------------
-def tomography_gradient(circuit: Circuit, params, observable: Observable, **options) -> GradientResult:
-    """Gradient by shadow tomography (threshold search + online learning), DESIGN.md §4.3.
-
-    Options: ``epsilon`` (target max-norm accuracy of every ``−⟨B⟩``, i.e. of every slot derivative of
-    a unit-coefficient Pauli observable; default 0.1), ``delta`` (failure probability, default 0.05),
-    ``seed`` (required), ``construction`` (``"circuit"`` default | ``"layer"``), ``max_updates``
-    (cap on MMW updates, default the theoretical ``T_max``), ``state``, ``data``. ``shots`` is not
-    used: the algorithm sets its own copies from ``epsilon``/``delta``.
-
-    The measurement's disturbance of the batch of copies is bounded by theory and **not
-    simulated**: only the statistics of the gentle threshold tests are emulated (module docstring).
-
-    Returns the derivatives read from the final hypothesis ``σ``; ``std_error`` is the guaranteed
-    bound ``ε·Σ_k|c_k|·Σ_{j→i}|coeff_j|`` (holds for all components simultaneously with probability
-    ``≥ 1 − δ``), ``copies`` exactly as consumed, ``circuits`` = distinct state preparations (1 for
-    ``"circuit"``: the input state with the ancilla in ``|+⟩``; ``#layers·#terms`` for ``"layer"``).
-    """
-    from shadows.gradients import check_choice, check_int, make_rng, parse_options
-
-    o = parse_options(
-        "tomography",
-        options,
-        {
-            "shots": None,
-            "seed": None,
-            "state": None,
-            "data": None,
-            "epsilon": 0.1,
-            "delta": 0.05,
-            "construction": "circuit",
-            "max_updates": None,
-        },
-    )
-    if o["shots"] is not None:
-        raise ValueError(
-            "shots: method 'tomography' sets its copies from epsilon and delta; do not pass shots"
-        )
-    eps = o["epsilon"]
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < float(eps) <= 1:
-        raise ValueError(f"epsilon: expected an accuracy in (0, 1], got {eps!r}")
-    dl = o["delta"]
-    if isinstance(dl, bool) or not isinstance(dl, (int, float)) or not 0 < float(dl) < 1:
-        raise ValueError(f"delta: expected a failure probability in (0, 1), got {dl!r}")
-    eps, dl = float(eps), float(dl)
-    construction = check_choice("construction", o["construction"], ("circuit", "layer"))
-    max_updates = None if o["max_updates"] is None else check_int("max_updates", o["max_updates"], 0)
-    from shadows.gradients import check_observable
-
-    obs = check_observable(circuit, observable)
-    check_pauli_generators(circuit, "tomography")
-    rng = make_rng(o["seed"], "tomography")
-    t0 = time.perf_counter()
-    terms = observable_terms(obs)
-    slots = angle_slots(circuit)
-    J, K = len(slots), len(terms)
-    dphi = np.zeros(J)
-    runs: list[TomographyRun] = []
-    if construction == "circuit":
-        family, truth, _, _ = circuit_family(circuit, params, obs, state=o["state"], data=o["data"])
-        t_sim = time.perf_counter() - t0
-        run = shadow_tomography(family, truth, eps, dl, rng, max_updates)
-        runs.append(run)
-        if J and K:
-            dphi = -(run.estimates.reshape(J, K) * np.array([c for c, _ in terms])[None, :]).sum(axis=1)
-        circuits = 1 if J and K else 0
-        dim = family.d
-    else:
-        layers = find_layers(circuit, "tomography")
-        p, _, _ = prepare_inputs(circuit, params, o["state"], o["data"])
-        a, b = layer_states(circuit, p, obs, layers, state=o["state"], data=o["data"])
-        phis = ancilla_states(a, b)
-        n1 = circuit.num_qubits + 1
-        t_sim = time.perf_counter() - t0
-        runs_total = max(len(layers) * K, 1)
-        for ell, layer in enumerate(layers):
-            words = [tuple(w) + ((n1 - 1, "Y"),) for w in layer.words]
-            fam = PauliFamily(words, n1)
-            for k, (ck, _) in enumerate(terms):
-                phi = phis[ell, k]
-                rho_traces = fam.traces(np.outer(phi, phi.conj()))
-                run = shadow_tomography(fam, rho_traces, eps, dl / runs_total, rng, max_updates)
-                runs.append(run)
-                for est, j in zip(run.estimates, layer.slots, strict=True):
-                    dphi[j] -= ck * est
-        circuits = len(layers) * K
-        dim = 2**n1
-    C = chain_matrix(slots, circuit.num_params)
-    value = C @ dphi
-    bound = np.abs(C) @ np.full(J, eps * sum(abs(c) for c, _ in terms))
-    copies = sum(r.copies for r in runs)
-    t1 = time.perf_counter()
-    return GradientResult(
-        value=value,
-        std_error=bound,
-        copies=copies,
-        circuits=circuits,
-        shots=copies,
-        method="tomography",
-        classical_seconds=sum(r.learner_seconds for r in runs),
-        expval=None,
-        extra={
-            "construction": construction,
-            "epsilon": eps,
-            "delta": dl,
-            "runs": len(runs),
-            "observables": sum(2 * (len(r.estimates)) for r in runs),
-            "rounds": sum(r.rounds for r in runs),
-            "updates": sum(r.updates for r in runs),
-            "converged": all(r.converged for r in runs),
-            "batch_size": [r.batch_size for r in runs],
-            "estimate_size": [r.estimate_size for r in runs],
-            "max_updates": [r.max_updates for r in runs],
-            "hypothesis_dim": dim,
-            "simulation_seconds": t_sim,
-            "total_seconds": t1 - t0,
-            "disturbance_simulated": False,
-        },
-    )

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import qdist
+from qdist.estimators.shift_rules import shift_rule
 from shadows import layers as L
 from shadows import tomography as T
-from shadows.gradients import shift_rule
 
 N = 3  # register size of most tests (kernels are compiled once per gate/wires and shared)
 ROT = ("RX", "RY", "RZ")

@@ -17,10 +17,9 @@ import pytest
 import qdist
 from qdist.learn.data import Dataset
 from qdist.learn.mlp import MLPTrainer, train_mlp
-from qdist.learn.qmodel import classifier
 from qdist.learn.train import QuantumTrainer, TrainConfig, train_quantum
 from qdist.network import costs
-from qdist.network.model import ModelSpec, build_model
+from qdist.network.model import ModelSpec, build_model, encode_samples, flat_circuit
 from qdist.reports.training import SUMMARY_FIELDS, write_training_report
 
 N = 6
@@ -51,63 +50,73 @@ def small(method="exact", **kw) -> TrainConfig:
 # ------------------------------------------------------------------------------------------------
 
 
-def _inputs(spec, qc, rows=3, seed=0):
+def _inputs(spec, rows=3, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 1, (rows, spec.features))
     theta = rng.uniform(-np.pi, np.pi, spec.num_params)
-    states, data = qc.encode(x)
+    states, data = encode_samples(spec, x)
     return x, theta, states, data
 
 
-def test_layer_gradients_equal_adjoint_and_shadow_distributions():
-    from shadows.gradients import _layer_basis, basis_probabilities
-    from shadows.layers import ancilla_states, find_layers, layer_states
+def test_batched_gradients_equal_adjoint_and_layer_circuits():
+    """One estimator call with a batch of input states gives, per sample, the adjoint gradient of the
+    model built party by party; the ancilla states the exact device takes from two sweeps are the
+    states the layer circuits prepare (what any other device runs)."""
+    from qdist.devices.exact import run_states
+    from qdist.devices.protocol import Run
+    from shadows.layer_shadow import _Sweeps
+    from shadows.layers import find_layers, layer_circuit
 
     spec = ModelSpec(features=N, layers=3, parties=3, classes=3)  # as in the ledger test below
-    qc = classifier(spec, 3)
-    x, theta, states, data = _inputs(spec, qc, rows=2)
-    probs, anc = qc.layer_probabilities(theta, states, data)
-    g = qc.layer_gradients(anc, None, None)
-    f = qc.readouts_from_probs(probs)
-    layers = find_layers(qc.circuit)
+    circuit = flat_circuit(spec)
+    x, theta, states, data = _inputs(spec, rows=2)
+    z1 = qdist.pauli("Z", (1,))
+    g = {
+        m: qdist.grad(circuit, theta, z1, method=m, state=states, data=data, **kw).value
+        for m, kw in (("exact", {}), ("shadow", {"shots": None}), ("param-shift", {"shots": None}))
+    }
+    layers = find_layers(circuit)
+    sweeps = _Sweeps(circuit, theta, z1, layers, states, data)
     for i in range(len(x)):
         model = build_model(spec, x[i], theta)
         psi0, d = model.initial_state(), model.flat_data()
-        assert np.max(np.abs(f[i] - model.exact_values())) < 1e-12  # all readouts
-        # gradient of readout 1 (the others: test_exact_step_gradient_equals_autodiff_of_the_loss)
-        val, ge = qdist.value_and_grad(qc.circuit, theta, qdist.pauli("Z", (1,)), state=psi0, data=d)
-        assert abs(f[i, 1] - val) < 1e-12
-        assert np.max(np.abs(g[i, 1] - ge)) < 1e-12
-        # the distributions the batched shadow estimator samples are exactly the ones
-        # shadows.gradients.shadow_gradient samples (derandomised basis): same statistics
-        a, b = layer_states(qc.circuit, theta, qdist.pauli("Z", (1,)), layers, state=psi0, data=d)
-        phis = ancilla_states(a, b)
+        assert np.max(np.abs(states[i] - psi0)) < 1e-12 and np.max(np.abs(data[i] - d)) < 1e-12
+        val, ge = qdist.value_and_grad(circuit, theta, z1, state=psi0, data=d)
+        assert abs(model.exact_values()[1] - val) < 1e-12
+        for m in g:
+            assert np.max(np.abs(g[m][i] - ge)) < 1e-12, m
+        psi1 = np.kron(psi0, [1.0, 0.0])
         for ell, layer in enumerate(layers):
-            ref = basis_probabilities(phis[ell], _layer_basis(layer, spec.n), spec.n + 1)[0]
-            assert np.max(np.abs(ref - np.asarray(anc)[i, 1, ell])) < 1e-13
-    ps = qc.param_shift_gradients(theta, states, data, None, None)
-    assert np.max(np.abs(ps - g)) < 1e-12
+            ref = run_states(
+                Run(layer_circuit(circuit, layer, ((1, "Z"),)), theta[None, :], (), None, psi1, d)
+            )[0]
+            assert np.max(np.abs(sweeps.of(ell, 0)(None)[i] - ref)) < 1e-12
 
 
 def test_sampled_estimators_are_unbiased():
     """Mean of R independent batched estimates within 5 standard errors of the exact gradient
     (per component, normal approximation: false-failure probability < 1e-6 × components)."""
-    qc = classifier(SPEC, 2)
-    _, theta, states, data = _inputs(SPEC, qc, rows=2, seed=1)
-    probs, anc = qc.layer_probabilities(theta, states, data)
-    exact = qc.layer_gradients(anc, None, None)
-    rng = np.random.default_rng(7)
+    circuit = flat_circuit(SPEC)
+    _, theta, states, data = _inputs(SPEC, rows=2, seed=1)
+    z0 = qdist.pauli("Z", (0,))
+    exact = qdist.grad(circuit, theta, z0, state=states, data=data).value
     R, shots = 200, 50
-    for name, draw in (
-        ("shadow", lambda: qc.layer_gradients(anc, shots, rng)),
-        ("param-shift", lambda: qc.param_shift_gradients(theta, states, data, shots, rng)),
-    ):
-        draws = np.stack([draw() for _ in range(R)])
+    for name in ("shadow", "param-shift"):
+        draws = np.stack(
+            [
+                qdist.grad(
+                    circuit, theta, z0, method=name, shots=shots, seed=r, state=states, data=data
+                ).value
+                for r in range(R)
+            ]
+        )
         se = draws.std(axis=0, ddof=1) / math.sqrt(R)
         assert np.all(np.abs(draws.mean(axis=0) - exact) <= 5 * se + 1e-12), name
         assert np.all(se > 0), name  # really sampled
-    f = qc.readouts_from_probs(probs)
-    draws = np.stack([qc.sample_readouts(probs, shots, rng) for _ in range(R)])
+    ds = toy(n_train=2, n_test=2, seed=1)
+    tr = QuantumTrainer(ds, small("shadow"))
+    f = tr._readout_values(theta, states, data, None, 0)
+    draws = np.stack([tr._readout_values(theta, states, data, shots, r) for r in range(R)])
     se = draws.std(axis=0, ddof=1) / math.sqrt(R)
     assert np.all(np.abs(draws.mean(axis=0) - f) <= 5 * se)
 
@@ -128,8 +137,8 @@ def test_exact_step_gradient_equals_autodiff_of_the_loss(classes):
     params = {**params, "bias": jnp.linspace(-0.3, 0.2, tr.m), "scale": jnp.linspace(1.5, 2.5, tr.m)}
     idx = np.array([4, 1, 5, 1])  # the last row is padding
     grads, stats, charges = tr.step(params, idx, 3, np.random.default_rng(0))
-    fns = [qdist.expval_fn(tr.qc.circuit, qdist.pauli("Z", (c,))) for c in range(tr.m)]
-    states, data = tr.qc.encode(ds.x_train[idx[:3]])
+    fns = [qdist.expval_fn(tr.circuit, qdist.pauli("Z", (c,))) for c in range(tr.m)]
+    states, data = encode_samples(tr.spec, ds.x_train[idx[:3]])
     y = jnp.asarray(ds.y_train[idx[:3]])
 
     def loss(p):

@@ -16,6 +16,7 @@ import numpy as np
 from qdist.backends.devices import fake_device, ibm_device, ibm_service
 from qdist.backends.registry import JobRegistry
 from qdist.backends.spec import BackendError, BackendSpec, parse_backend
+from qdist.measure.seeds import simulator_seed  # noqa: F401 (re-exported)
 
 MITIGATION = ("resilience_level", "twirling", "dynamical_decoupling")
 DD_SEQUENCES = ("XX", "XpXm", "XY4")
@@ -181,9 +182,3 @@ def check_shots(shots, name: str = "shots") -> int:
     if isinstance(shots, (bool, np.bool_)) or not isinstance(shots, (int, np.integer)) or int(shots) < 1:
         raise ValueError(f"{name}: expected an integer ≥ 1, got {shots!r}")
     return int(shots)
-
-
-def simulator_seed(seed: int, salt: int = 0) -> int:
-    """A seed in [1, 2³¹) derived from ``seed`` (Runtime's local mode ignores ``seed_simulator=0``)."""
-    s = np.random.SeedSequence([int(seed), int(salt), 0x51D]).generate_state(1)[0]
-    return int(s % (2**31 - 1)) + 1

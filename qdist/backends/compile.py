@@ -17,72 +17,26 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
 from qdist.backends.cache import sha256
-from qdist.sim.circuit import Angle, Circuit, gate, make_circuit
+from qdist.measure.bases import BASIS_ANGLES
+from qdist.measure.observation import basis_circuit
+from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
+from qdist.sim.slots import slot_circuit
+from shadows.recipes import basis_bindings, random_basis_circuit
 
-#: recipe r (0 = X, 1 = Y, 2 = Z) → (θ, λ) of ``U(θ, 0, λ)`` rotating its eigenbasis onto Z's
-BASIS_ANGLES = np.array([[math.pi / 2, math.pi], [math.pi / 2, math.pi / 2], [0.0, 0.0]])
 SEED_TRANSPILER = 1234
-
-
-# ---------------------------------------------------------------------------------------------
-# qdist side
-# ---------------------------------------------------------------------------------------------
-def basis_ops(basis: Sequence[tuple[int, str]]) -> list:
-    """Fixed gates rotating each ``(wire, letter)`` eigenbasis onto Z's (X: H; Y: S†, H; Z: none)."""
-    ops = []
-    for w, p in basis:
-        if p == "X":
-            ops.append(gate("H", w))
-        elif p == "Y":
-            ops += [gate("SDG", w), gate("H", w)]
-        elif p != "Z":
-            raise ValueError(f"basis: expected Pauli letters X, Y, Z, got {p!r}")
-    return ops
 
 
 def measured_circuit(circuit: Circuit, basis=None, random_wires: Sequence[int] = ()) -> Circuit:
     """``circuit`` followed by the fixed rotations of ``basis`` and, on ``random_wires``, the
-    parameterised basis layer (module docstring): wire ``random_wires[i]`` reads parameters
-    ``P + 2i`` and ``P + 2i + 1`` (``P = circuit.num_params``)."""
-    ops = list(circuit.ops) + basis_ops(basis or ())
-    P = circuit.num_params
-    for i, w in enumerate(random_wires):
-        ops.append(gate("U", w, Angle(P + 2 * i), 0.0, Angle(P + 2 * i + 1)))
-    return make_circuit(circuit.num_qubits, ops, num_params=P + 2 * len(random_wires))
-
-
-def basis_bindings(recipes: np.ndarray) -> np.ndarray:
-    """``(B, k)`` recipes → ``(B, 2k)`` angles ``(θ_0, λ_0, θ_1, λ_1, …)`` of the basis layer."""
-    return BASIS_ANGLES[np.asarray(recipes, dtype=np.int64)].reshape(len(recipes), -1)
-
-
-def slot_circuit(circuit: Circuit) -> Circuit:
-    """The circuit with trainable angle (slot) ``j`` reading its own parameter ``j`` as ``φ_j``
-    (coefficient 1, offset 0) — parameter-shift rules act on slots, the chain rule maps back to θ."""
-    from dataclasses import replace
-
-    ops, j = [], 0
-    for op in circuit.ops:
-        if not op.angles or not any(a.trainable for a in op.angles):
-            ops.append(op)
-            continue
-        angles = []
-        for a in op.angles:
-            if a.trainable:
-                angles.append(Angle(j))
-                j += 1
-            else:
-                angles.append(a)
-        ops.append(replace(op, angles=tuple(angles)))
-    return make_circuit(circuit.num_qubits, ops, num_params=j)
+    parameterised basis layer of a shadow (`shadows.recipes.random_basis_circuit`)."""
+    return random_basis_circuit(basis_circuit(circuit, basis or ()), random_wires)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,7 +190,6 @@ def isa_observable(observable: Observable, isa, num_qubits: int):
 __all__ = [
     "BASIS_ANGLES",
     "basis_bindings",
-    "basis_ops",
     "circuit_hash",
     "isa_circuit",
     "isa_observable",

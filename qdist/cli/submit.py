@@ -27,6 +27,10 @@ import warnings
 import numpy as np
 
 from qdist.cli.args import flag_map, flag_message, parse_int
+from qdist.sim.circuit import gate, make_circuit
+from qdist.sim.execute import expval as simulate_expval
+from qdist.sim.execute import value_and_grad
+from qdist.sim.observables import pauli, pauli_sum
 
 TASKS = ("expval", "gradient", "shadow", "inference")
 _FLAGS = {
@@ -107,10 +111,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------------------------
 def parse_observable(text: str | None, n: int):
     """``"0.5*ZZII+XIII"`` (dense labels, wire 0 first) → qdist observable; default Z on wire 0."""
-    import qdist
 
     if text is None:
-        return qdist.pauli("Z", wires=(0,))
+        return pauli("Z", wires=(0,))
     terms = {}
     for part in text.replace(" ", "").replace("-", "+-").split("+"):
         if not part:
@@ -129,22 +132,21 @@ def parse_observable(text: str | None, n: int):
         terms[label] = terms.get(label, 0.0) + c
     if not terms:
         raise ValueError(f"--observable: no terms in {text!r}")
-    return qdist.pauli_sum(terms)
+    return pauli_sum(terms)
 
 
 def hea_circuit(num_qubits: int, layers: int):
     """Per layer: RY then RZ on every wire, then a CNOT chain (2·n·L parameters)."""
-    import qdist
 
     ops, k = [], 0
     for _ in range(layers):
         for name in ("RY", "RZ"):
             for w in range(num_qubits):
-                ops.append(qdist.gate(name, w, k))
+                ops.append(gate(name, w, k))
                 k += 1
         for w in range(num_qubits - 1):
-            ops.append(qdist.gate("CX", (w, w + 1)))
-    return qdist.make_circuit(num_qubits, ops, num_params=k)
+            ops.append(gate("CX", (w, w + 1)))
+    return make_circuit(num_qubits, ops, num_params=k)
 
 
 def _config(args) -> dict:
@@ -233,7 +235,6 @@ def _problem(cfg, args):
 
 def submit(args) -> dict:
     """Run the task of ``args``; the JSON-able report."""
-    import qdist
     import qdist.backends as qb
 
     cfg = _config(args)
@@ -267,7 +268,7 @@ def submit(args) -> dict:
             parties=model.spec.parties,
         )
         budgets = [
-            qb.error_budget(backend, circuit, qdist.pauli("Z", wires=(c,)), state=state, data=data)
+            qb.error_budget(backend, circuit, pauli("Z", wires=(c,)), state=state, data=data)
             for c in range(model.spec.classes)
         ]
         report["bias_bound"] = max(b["total"] for b in budgets)
@@ -275,7 +276,7 @@ def submit(args) -> dict:
         res = qb.expval(backend, circuit, params, obs, shots=shots, seed=seed, state=state, data=data)
         report.update(_common(res), estimate=res.value, std_error=res.std_error)
         if exact_ok:
-            report["exact"] = float(qdist.expval(circuit, params, obs, state=state, data=data))
+            report["exact"] = float(simulate_expval(circuit, params, obs, state=state, data=data))
         report["bias_bound"] = qb.error_budget(backend, circuit, obs, state=state, data=data)["total"]
     elif task == "gradient":
         res = qb.gradient(
@@ -284,11 +285,11 @@ def submit(args) -> dict:
             params,
             obs,
             method=cfg["method"],
-            basis=cfg["basis"],
             shots=shots,
             seed=seed,
             state=state,
             data=data,
+            **({"basis": cfg["basis"]} if cfg["method"] == "shadow" else {}),
         )
         report.update(
             method=res.method,
@@ -302,7 +303,7 @@ def submit(args) -> dict:
         )
         if exact_ok:
             report["exact"] = np.asarray(
-                qdist.value_and_grad(circuit, params, obs, state=state, data=data)[1]
+                value_and_grad(circuit, params, obs, state=state, data=data)[1]
             ).tolist()
         bounds = qb.gradient_error_budget(backend, circuit, obs, method=cfg["method"], state=state, data=data)
         report["bias_bound"] = float(np.max(bounds)) if bounds.size else 0.0
@@ -343,20 +344,20 @@ def _common(res) -> dict:
 
 def _shadow_estimates(sh, circuit, params, state, data, exact_ok) -> dict:
     """⟨Z_w⟩ and ⟨Z_w Z_{w+1}⟩ from the shadow (plain means) and exactly."""
-    import qdist
     import shadows
 
     n = circuit.num_qubits
-    obs = [qdist.pauli("Z", wires=(w,)) for w in range(n)]
-    obs += [qdist.pauli("ZZ", wires=(w, w + 1)) for w in range(n - 1)]
+    obs = [pauli("Z", wires=(w,)) for w in range(n)]
+    obs += [pauli("ZZ", wires=(w, w + 1)) for w in range(n - 1)]
     labels = [f"Z{w}" for w in range(n)] + [f"Z{w}Z{w + 1}" for w in range(n - 1)]
     est = shadows.estimate(sh, obs)
     out = {"observables": labels, "estimate": est.mean.tolist(), "std_error": est.std_error.tolist()}
     if exact_ok:
-        from qdist.backends.tasks import final_state
+        from qdist.devices.exact import run_states
+        from qdist.devices.protocol import Run
         from qdist.sim.apply import apply_pauli
 
-        psi = final_state(circuit, params, state, data)
+        psi = run_states(Run(circuit, np.asarray(params, dtype=float)[None, :], (), None, state, data))[0]
         out["exact"] = [float(np.real(np.vdot(psi, apply_pauli(psi, o.words[0], n)))) for o in obs]
     return out
 

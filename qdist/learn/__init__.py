@@ -2,8 +2,8 @@
 
 * :mod:`.data` — scikit-learn's bundled data sets (digits, breast cancer) and CSV files; seeded
   stratified split, min–max scaling fitted on the training split;
-* :mod:`.qmodel` — the network model as a batched classifier on the simulator (exact, shadow,
-  parameter-shift and SPSA gradients sampled for a whole mini-batch);
+* :mod:`.quantum_trainer` — the network model's training step: one estimator call per readout for
+  a whole mini-batch (batched engine) or the network protocols sample by sample;
 * :mod:`.train` — the training loop (optax), the per-step protocol and its ledger, checkpoints;
 * :mod:`.mlp` — the classical MLP trained by backprop, its pipeline-parallel communication;
 * :mod:`.checkpoint` — atomic checkpoints.

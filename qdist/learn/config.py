@@ -10,6 +10,7 @@ import math
 import numbers
 from dataclasses import asdict, dataclass
 
+from qdist.gradients import get_estimator
 from qdist.network import costs
 
 METHODS = costs.QUANTUM_GRADIENT_METHODS
@@ -93,10 +94,7 @@ class TrainConfig:
             or not math.isfinite(self.gamma)
         ):
             raise ValueError(f"gamma: expected a finite number, got {self.gamma!r}")
-        if self.method not in METHODS:
-            raise ValueError(
-                f"method: unknown gradient method {self.method!r}; expected one of {', '.join(METHODS)}"
-            )
+        get_estimator(self.method)  # built-in or registered; a one-line error otherwise
         if self.shots is not None:
             _int(self.shots, "shots")
             if self.method == "tomography":

@@ -1,9 +1,10 @@
-"""The distributed quantum classifier's trainer: :class:`QuantumTrainer` turns a mini-batch into
-gradients, statistics and ledger charges (:data:`QUANTUM_CATEGORIES`), with the ``batched`` engine
-(the whole batch sampled at once on :class:`qdist.learn.qmodel.QuantumClassifier`, the ledger charged
-with the closed forms of :mod:`qdist.network.costs`) or the ``protocol`` engine (the network protocols
-run sample by sample); it also evaluates the exact loss and accuracy. The training step and the
-engines are described in :mod:`qdist.learn.train`.
+"""The distributed quantum classifier's trainer: `QuantumTrainer` turns a mini-batch into
+gradients, statistics and ledger charges (`QUANTUM_CATEGORIES`), with the ``batched`` engine (the
+whole batch at once: the readouts sampled on the exact device, every readout's gradient from ONE
+call of the estimator with the batch of input states, the ledger charged with the closed forms of
+`qdist.network.costs`) or the ``protocol`` engine (the network protocols run sample by sample, with
+the same estimators); it also evaluates the exact loss and accuracy. The training step and the
+engines are described in `qdist.learn.train`.
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.devices.exact import ExactDevice
+from qdist.devices.protocol import Run
+from qdist.gradients import get_estimator, grad
 from qdist.learn.config import TrainConfig
 from qdist.learn.data import Dataset
 from qdist.learn.head import head_loss
 from qdist.learn.loop import make_optimizer
-from qdist.learn.qmodel import classifier
 from qdist.network import costs
-from qdist.network.costs import ANCILLA_METHODS, CostTotals, shots_for
+from qdist.network.costs import CostTotals, shots_for
 from qdist.network.ledger import CLASSICAL, Ledger, Message
-from qdist.network.model import ModelSpec, build_model, num_qubits
+from qdist.network.model import ModelSpec, build_model, encode_samples, flat_circuit, num_qubits
+from qdist.sim.observables import pauli
 
 #: ledger categories of a quantum training step (module docstring)
 QUANTUM_CATEGORIES = ("inference", "label", "gradient", "loss weights", "gradient result")
@@ -33,7 +37,7 @@ QUANTUM_CATEGORIES = ("inference", "label", "gradient", "loss weights", "gradien
 
 
 def _encodable(x: np.ndarray) -> np.ndarray:
-    """All-zero rows → all-ones (the convention of :meth:`QuantumClassifier.encode`)."""
+    """All-zero rows → all-ones (the convention of `qdist.network.model.encode_samples`)."""
     x = np.array(x, dtype=np.float64)
     zero = ~np.any(x != 0, axis=-1)
     if np.any(zero):
@@ -69,86 +73,81 @@ class QuantumTrainer:
             gamma=float(config.gamma),
         )
         self.M, self.m = M, m
-        self.qc = classifier(self.spec, M)
+        self.circuit = flat_circuit(self.spec)
+        self.estimator = get_estimator(config.method)
+        batchable = bool(getattr(self.estimator, "batched", False))
         engine = config.engine
         if engine == "auto":
-            engine = "batched" if (self.qc.supports_batched and config.method != "tomography") else "protocol"
-        if engine == "batched" and not self.qc.supports_batched:
+            engine = "batched" if batchable else "protocol"
+        if engine == "batched" and not batchable:
             raise ValueError(
-                "engine: the batched engine needs one-qubit rotation layers; use engine='protocol'"
+                f"engine: method {config.method!r} takes one input state at a time; use engine='protocol'"
             )
         self.engine = engine
         self.method = config.method
+        idx = np.arange(2**m)
+        #: Z_c eigenvalue of each outcome on the readout wires 0…m−1, (2^m, m)
+        self.z_signs = np.stack([1.0 - 2.0 * ((idx >> (m - 1 - c)) & 1) for c in range(m)], axis=1)
+        self.readouts = [pauli("Z", wires=(c,)) for c in range(m)]
         eps, dlt, b = config.epsilon, config.delta, config.bits
         self.options = self._estimator_options()
         self.shots = self.options.get("shots")
-        self.inference_shots = 0 if self.method == "exact" else shots_for(eps, dlt / m)
-        self.states_tr, self.data_tr = self.qc.encode(dataset.x_train)
-        self.states_te, self.data_te = self.qc.encode(dataset.x_test)
+        self.communicates = self.estimator_copies() != 0  # the exact reference sends nothing
+        self.inference_shots = shots_for(eps, dlt / m) if self.communicates else 0
+        self.states_tr, self.data_tr = encode_samples(self.spec, dataset.x_train)
+        self.states_te, self.data_te = encode_samples(self.spec, dataset.x_test)
         self.label_bits = max(1, math.ceil(math.log2(M)))
         self.per_sample, self.per_step = self._closed_forms(eps, dlt, b)
 
     # ---- sizes and costs ------------------------------------------------------------------------
     def _estimator_options(self) -> dict:
-        c, method = self.config, self.config.method
-        if method == "exact":
-            return {}
-        if method == "tomography":
+        """Shots (and SPSA's settings) for the estimator: ``config.shots`` or the estimator's own
+        sizing for ±ε w.p. ≥ 1 − δ on the whole model (`qdist.network.protocols.estimator_options`).
+        Estimators without shots (the exact reference, tomography) size themselves."""
+        c, est = self.config, self.estimator
+        if "shots" not in est.defaults or est.simulation_only:
             return {}
         from qdist.network.protocols import estimator_options
 
         shots = (
-            c.shots
-            if c.shots is not None
-            else estimator_options(method, self.spec, c.epsilon, c.delta)["shots"]
+            c.shots if c.shots is not None else estimator_options(est, self.spec, c.epsilon, c.delta)["shots"]
         )
         opts = {"shots": int(shots)}
-        if method == "spsa":
+        if "samples" in est.defaults:
             opts.update(samples=c.spsa_samples, c=c.spsa_c)
         return opts
 
-    def _segment_of_param(self) -> np.ndarray:
-        seg = np.zeros(self.spec.num_params, dtype=np.int64)
-        start = 0
-        for s in range(len(self.spec.segments)):
-            size = self.spec.segment_params(s)
-            seg[start : start + size] = s
-            start += size
-        return seg
-
     def estimator_copies(self):
-        """Copies one gradient run (one readout, one sample) uses: an int, or one per segment."""
-        if self.method == "exact":
-            return 0
-        S = self.shots
-        if self.method == "shadow":
-            seg = self._segment_of_param()
-            per = [0] * len(self.spec.segments)
-            for layer in self.qc.layers:
-                per[int(seg[layer.params[0]])] += S
-            return per
-        if self.method == "param-shift":
-            return 2 * self.spec.num_params * S
-        if self.method == "spsa":
-            return 2 * self.config.spsa_samples * S
-        return None  # tomography: random, known only after the run
+        """Copies one gradient run (one readout, one sample) uses, asked of the estimator: an int,
+        one int per segment (ancilla estimators), or ``None`` when random (known after the run)."""
+        est, c = self.estimator, self.config
+        if est.simulation_only and est.ancilla:
+            return None
+        opts = dict(self._estimator_options())
+        if est.ancilla:
+            return [
+                est.copies(costs.copy_shape(self.spec, s), c.epsilon, c.delta, opts)
+                for s in range(len(self.spec.segments))
+            ]
+        return est.copies(costs.copy_shape(self.spec), c.epsilon, c.delta, opts)
 
     def _closed_forms(self, eps, dlt, b) -> tuple[dict, dict]:
         spec, K, m = self.spec, self.spec.parties, self.m
         zero = CostTotals()
         per_sample = dict.fromkeys(QUANTUM_CATEGORIES, zero)
         per_step = dict.fromkeys(QUANTUM_CATEGORIES, zero)
-        if self.method == "exact":
+        if not self.communicates:
             return per_sample, per_step
         per_sample["inference"] = costs.quantum_inference_cost(spec, eps, dlt, result_to="last")
         if spec.last_owner != 0:
             per_sample["label"] = CostTotals(0, self.label_bits, 1, 0)
-        if self.method in ANCILLA_METHODS:
+        if self.estimator.ancilla:
             per_sample["loss weights"] = CostTotals(0, (K - 1) * m * b, K - 1, 0)
-        if self.method == "tomography":  # copies known only per run
+        copies = self.estimator_copies()
+        if copies is None:  # copies known only per run
             return per_sample, per_step
         sample, step = costs.gradient_parts(
-            spec, self.method, eps, dlt, b, copies=self.estimator_copies(), samples=self.config.spsa_samples
+            spec, self.estimator, eps, dlt, b, copies=copies, samples=self.config.spsa_samples
         )
         per_sample["gradient"] = sample.scale(m)
         per_step["gradient result"] = step
@@ -216,31 +215,36 @@ class QuantumTrainer:
         return grads, stats
 
     def _step_batched(self, params, idx, nreal, rng):
-        qc, method = self.qc, self.method
-        theta = params["theta"]
+        theta = np.asarray(params["theta"], dtype=np.float64)
         states, data = self.states_tr[idx], self.data_tr[idx]
-        if method in ("exact", "shadow"):
-            probs, anc = qc.layer_probabilities(theta, states, data)
-            probs, anc = np.asarray(probs)[:nreal], np.asarray(anc)[:nreal]
-        else:
-            probs = np.asarray(qc.final_probabilities(theta, states, data))[:nreal]
-        if method == "exact":
-            f_hat = qc.readouts_from_probs(probs)
-            G = qc.layer_gradients(anc, None, None)
-        else:
-            f_hat = qc.sample_readouts(probs, self.inference_shots, rng)
-            if method == "shadow":
-                G = qc.layer_gradients(anc, self.shots, rng)
-            elif method == "param-shift":
-                G = qc.param_shift_gradients(theta, states, data, self.shots, rng)[:nreal]
-            else:
-                G = qc.spsa_gradients(
-                    theta, states, data, self.shots, rng, self.config.spsa_samples, self.config.spsa_c
-                )[:nreal]
+        seeds = [int(x) for x in rng.integers(0, 2**62, size=1 + self.m)]
+        f_hat = self._readout_values(theta, states, data, self.inference_shots or None, seeds[0])
+        G = np.stack(
+            [
+                np.asarray(self._gradient(theta, obs, states, data, seeds[1 + c]))
+                for c, obs in enumerate(self.readouts)
+            ],
+            axis=1,
+        )  # (B, m, P)
         y = self.dataset.y_train[idx[:nreal]]
-        grads, stats = self._combine(params, f_hat, y, G, nreal)
+        grads, stats = self._combine(params, f_hat[:nreal], y, G[:nreal], nreal)
         charges = {k: self.per_sample[k].scale(nreal) + self.per_step[k] for k in QUANTUM_CATEGORIES}
         return grads, stats, charges
+
+    def _gradient(self, theta, observable, states, data, seed) -> np.ndarray:
+        """∂f/∂θ ``(B, P)`` for every sample of the batch: ONE estimator call with the batch."""
+        opts = dict(self.options)
+        if "seed" in self.estimator.defaults:
+            opts["seed"] = seed
+        return grad(self.circuit, theta, observable, self.estimator, state=states, data=data, **opts).value
+
+    def _readout_values(self, theta, states, data, shots, seed) -> np.ndarray:
+        """⟨Z_c⟩ ``(B, m)``: ``shots`` computational-basis outcomes on the readout wires per sample
+        (sampled on the exact device), or exact (``shots=None``)."""
+        rows = np.repeat(theta[None, :], states.shape[0], axis=0)
+        run = Run(self.circuit, rows, tuple(range(self.m)), shots, states, data)
+        (out,) = ExactDevice().run([run], seed)
+        return np.asarray(out) @ self.z_signs / (1 if shots is None else shots)
 
     def _step_protocol(self, params, idx, rng):
         from qdist.network.protocols import run_gradient, run_inference
@@ -258,7 +262,7 @@ class QuantumTrainer:
         for i in range(len(idx)):
             model = build_model(spec, x_all[i], theta)
             seeds = [int(s) for s in rng.integers(0, 2**62, size=1 + m)]
-            if self.method == "exact":
+            if not self.communicates:
                 f_hat[i] = model.exact_values()
             else:
                 inf = run_inference(model, cfg.epsilon, cfg.delta, seeds[0], result_to="last")
@@ -285,7 +289,7 @@ class QuantumTrainer:
                 )
                 if step_results is None:
                     step_results = gr.ledger.filter(lambda r: r.purpose == "gradient result")
-            if self.method in ANCILLA_METHODS:  # the m weights w_c to every other party
+            if self.estimator.ancilla:  # the m weights w_c to every other party
                 for k in range(spec.parties):
                     if k != spec.last_owner:
                         msg = Message(last, names[k], CLASSICAL, m * cfg.bits, "loss weights", 0)
@@ -298,20 +302,7 @@ class QuantumTrainer:
 
     # ---- evaluation ---------------------------------------------------------------------------------
     def _readouts(self, params, states, data) -> np.ndarray:
-        B = self.config.batch_size
-        total = states.shape[0]
-        out = []
-        fn = (
-            (lambda t, s, d: self.qc.layer_probabilities(t, s, d)[0])
-            if (self.method in ("exact", "shadow") and self.qc.supports_batched)
-            else self.qc.final_probabilities
-        )
-        for lo in range(0, total, B):
-            ix = np.arange(lo, min(lo + B, total))
-            pad = np.concatenate([ix, np.full(B - len(ix), ix[0])])
-            probs = np.asarray(fn(params["theta"], states[pad], data[pad]))[: len(ix)]
-            out.append(self.qc.readouts_from_probs(probs))
-        return np.concatenate(out)
+        return self._readout_values(np.asarray(params["theta"], dtype=np.float64), states, data, None, 0)
 
     def evaluate(self, params) -> dict:
         """Exact loss and accuracy on both splits (simulator; not charged to the ledger)."""

@@ -1,7 +1,7 @@
 """Training the distributed quantum classifier (and the loop shared with the classical MLP).
 
 **Model and loss** (DESIGN.md §2). The network layer's compositional model on n = ⌈log₂ N⌉ qubits
-(:mod:`qdist.learn.qmodel`): readouts f_c(θ; x) = ⟨Z_c⟩; a classical head held by the last party
+(`qdist.network.model.flat_circuit`): readouts f_c(θ; x) = ⟨Z_c⟩; a classical head held by the last party
 gives logits z_c = scale_c·f_c + bias_c; the loss is the cross-entropy (logistic for a binary task
 with one readout, softmax otherwise), averaged over a mini-batch. Its gradient is
 
@@ -29,13 +29,13 @@ exact readouts and adjoint gradients, no communication at all (as in the network
 
 **Engines.** ``engine="protocol"`` runs exactly that, sample by sample, with the parties of
 :func:`qdist.network.model.build_model` and the real ledgers. ``engine="batched"`` (default for
-every estimator but tomography) simulates the same statistics for the whole batch at once
-(:class:`qdist.learn.qmodel.QuantumClassifier`: the readouts are sampled from the same multinomial,
-the shadow / parameter-shift / SPSA estimates from the same distributions — the estimates are
-really sampled, not exact values plus noise) and charges the ledger with the closed forms of
-:mod:`qdist.network.costs`; the tests check that both engines record identical totals.
-Shadow tomography's copy count is random and only its own run knows it, so it always uses the
-protocol engine.
+every estimator that takes a batch of input states) runs the same estimators on the whole batch at
+once — the readouts sampled on the exact device from the same multinomial, each readout's gradient
+from ONE call of the estimator with the batch of states and data (the estimates are really sampled,
+not exact values plus noise) — and charges the ledger with the closed forms of
+`qdist.network.costs`; the tests check that both engines record identical totals. Shadow
+tomography's copy count is random and only its own run knows it, so it (and any estimator that
+takes one state at a time) uses the protocol engine.
 
 **Reproducibility.** Shuffling uses ``SeedSequence([seed, 1, epoch])`` and each step's sampling
 ``SeedSequence([seed, 2, epoch, step])``: the PRNG position is the (epoch, step) pair, so a run

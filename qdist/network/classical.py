@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 
-import qdist
 from qdist.network import costs
 from qdist.network.ledger import CLASSICAL, Ledger, Message
 from qdist.network.model import DistributedModel
 from qdist.network.privacy import classical_leakage, privacy_report
 from qdist.network.protocols import ProtocolResult
+from qdist.sim.execute import value_and_grad
 
 
 def classical_ledger(
@@ -96,7 +96,7 @@ def run_classical(
     if task == "inference":
         value = np.asarray(model.exact_values())
     else:
-        _, value = qdist.value_and_grad(circuit, theta, model.readout(cls), state=psi0, data=data)
+        _, value = value_and_grad(circuit, theta, model.readout(cls), state=psi0, data=data)
         value = np.asarray(value)
     return ProtocolResult(
         task,

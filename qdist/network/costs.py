@@ -47,11 +47,17 @@ import math
 import numbers
 from dataclasses import asdict, dataclass
 
+from qdist.estimators.protocol import CopyShape
+from qdist.estimators.sizing import shots_for as _shots_for
+from qdist.gradients import BUILTIN, get_estimator
 from qdist.network.model import ModelSpec
+from shadows.tomography_estimator import run_bound
 
 DEFAULT_BITS = 32
-QUANTUM_GRADIENT_METHODS = ("exact", "param-shift", "shadow", "tomography", "spsa")
-ANCILLA_METHODS = ("shadow", "tomography")
+#: the built-in estimators (any registered estimator works too: `qdist.gradients.get_estimator`)
+QUANTUM_GRADIENT_METHODS = tuple(BUILTIN)
+#: built-in estimators whose copies carry an ancilla (one run per segment)
+ANCILLA_METHODS = tuple(name for name, e in BUILTIN.items() if e.ancilla)
 CLASSICAL_SCHEMES = ("pipeline", "ship-data", "ship-model")
 TASKS = ("inference", "gradient", "training")
 
@@ -88,13 +94,8 @@ def check_count(value, name: str) -> int:
 
 
 def shots_for(epsilon: float, delta: float) -> int:
-    """S(ε, δ) = ⌈2 ln(2/δ)/ε²⌉: Hoeffding for a mean of ±1 outcomes to ±ε w.p. ≥ 1 − δ (DESIGN §3).
-
-    A relative slack of 1e-12 keeps values that are integers in exact arithmetic from being rounded
-    up by floating-point noise.
-    """
-    eps, dlt = check_epsilon(epsilon), check_delta(delta)
-    return max(1, math.ceil(2.0 * math.log(2.0 / dlt) / eps**2 * (1.0 - 1e-12)))
+    """S(ε, δ) = ⌈2 ln(2/δ)/ε²⌉ (`qdist.estimators.sizing.shots_for`, after this module's checks)."""
+    return _shots_for(check_epsilon(epsilon), check_delta(delta))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -160,11 +161,29 @@ def segment_deltas(spec: ModelSpec, delta: float) -> list[float]:
     return [delta * spec.segment_params(s) / P for s in range(len(spec.segments))]
 
 
-def param_shift_copies(spec: ModelSpec, epsilon: float, delta: float) -> tuple[int, int]:
-    """``(shots per circuit, copies)`` = (S(ε, δ/P), 2P·S(ε, δ/P)) (DESIGN §3, §4.1)."""
+def copy_shape(spec: ModelSpec, segment: int | None = None) -> CopyShape:
+    """What an estimator's closed form needs: the whole gradient (``segment=None``) or one segment."""
     P = spec.num_params
-    S = shots_for(epsilon, check_delta(delta) / P)
-    return S, 2 * P * S
+    segs = range(len(spec.segments)) if segment is None else [segment]
+    layers = sum(c for s in segs for _, c in gate_layers(spec, s))
+    own = P if segment is None else spec.segment_params(segment)
+    return CopyShape(num_params=own, total_params=P, layers=layers, num_qubits=spec.n)
+
+
+def estimator_copies(spec: ModelSpec, method, epsilon: float, delta: float, samples: int = 1):
+    """Closed-form copies of one gradient sample, asked of the estimator itself: an int (the
+    forward-pass estimators) or one int per segment (the ancilla estimators, one run per segment)."""
+    est = get_estimator(method)
+    opts = {"samples": check_count(samples, "samples")} if "samples" in est.defaults else {}
+    if est.ancilla:
+        return [est.copies(copy_shape(spec, s), epsilon, delta, opts) for s in range(len(spec.segments))]
+    return est.copies(copy_shape(spec), epsilon, delta, opts)
+
+
+def param_shift_copies(spec: ModelSpec, epsilon: float, delta: float) -> tuple[int, int]:
+    """``(shots per circuit, copies)`` = (S(ε, δ/P), 2P·S(ε, δ/P))."""
+    S = shots_for(epsilon, check_delta(delta) / spec.num_params)
+    return S, estimator_copies(spec, "param-shift", epsilon, delta)
 
 
 def gate_layers(spec: ModelSpec, segment: int) -> list[tuple[int, int]]:
@@ -181,49 +200,39 @@ def gate_layers(spec: ModelSpec, segment: int) -> list[tuple[int, int]]:
 
 
 def shadow_copies(spec: ModelSpec, epsilon: float, delta: float) -> list[int]:
-    """Layer shadows, derandomised basis (the ``"shadow"`` default): every derivative is the mean
-    of a ±1 observable P_j ⊗ Y_anc on its layer's ancilla state, so S(ε, δ/P) copies per layer give
-    all P derivatives to ±ε w.p. ≥ 1 − δ (union bound); copies per segment = layers · S(ε, δ/P)."""
-    S = shots_for(epsilon, check_delta(delta) / spec.num_params)
-    return [S * sum(c for _, c in gate_layers(spec, s)) for s in range(len(spec.segments))]
+    """Layer shadows, derandomised basis: S(ε, δ/P) copies per commuting layer give all P
+    derivatives to ±ε w.p. ≥ 1 − δ (union bound); copies per segment = layers · S(ε, δ/P)."""
+    return estimator_copies(spec, "shadow", check_epsilon(epsilon), check_delta(delta))
 
 
 def tomography_run_bound(epsilon: float, delta: float, num_observables: int, dim: int) -> int:
-    """Worst-case copies of one threshold-search run (``shadows.tomography``): at most T_max
-    updates, so (T_max + 1) search batches of k copies and T_max estimates of k_est copies, with the
-    estimator's own constants (:func:`shadows.tomography.tomography_constants`)."""
-    from shadows.tomography import tomography_constants
-
-    c = tomography_constants(check_epsilon(epsilon), check_delta(delta), num_observables, dim)
-    t = c["max_updates"]
-    return (t + 1) * c["batch_size"] + t * c["estimate_size"]
+    """Worst-case copies of one threshold-search run (`shadows.tomography_estimator.run_bound`)."""
+    return run_bound(check_epsilon(epsilon), check_delta(delta), num_observables, dim)
 
 
 def tomography_copies(spec: ModelSpec, epsilon: float, delta: float) -> list[int]:
     """Upper bound on the copies of shadow tomography per segment: ONE threshold-search run per
-    segment s on copies of the (n+1)-qubit state |Φ_s⟩ (the ancilla state uncomputed back to the end
-    of segment s), with the m = 2·P_s observables O_j = U_{s,>j}(P_j ⊗ Y_anc)U_{s,>j}† that the
-    segment's owner measures locally, in dimension d = 2ⁿ⁺¹, failure δ_s — i.e.
-    Õ(log²(2P_s)·(n+1)/ε⁴), DESIGN §3. The count a run consumes is random and usually far smaller
-    (the simulated ledgers use the actual count)."""
-    return [
-        tomography_run_bound(epsilon, d_s, 2 * spec.segment_params(s), 2 ** (spec.n + 1))
-        for s, d_s in enumerate(segment_deltas(spec, check_delta(delta)))
-    ]
+    segment s on copies of the (n+1)-qubit ancilla state, with the 2·P_s observables its owner
+    measures locally, dimension 2ⁿ⁺¹ and failure δ_s = δ·P_s/P — Õ(log²(2P_s)·(n+1)/ε⁴). The
+    count a run consumes is random and usually far smaller (the simulated ledgers use it)."""
+    return estimator_copies(spec, "tomography", check_epsilon(epsilon), check_delta(delta))
 
 
 def spsa_copies(epsilon: float, delta: float, samples: int = 1) -> int:
-    """SPSA with ``samples`` random directions, S(ε, δ) shots per evaluation: 2·samples·S copies.
-    SPSA is biased: ε is the shot noise of each evaluation, not an accuracy of the gradient."""
-    return 2 * check_count(samples, "samples") * shots_for(epsilon, delta)
+    """SPSA with ``samples`` random directions, S(ε, δ) shots per evaluation: 2·samples·S copies
+    (biased: ε is the shot noise of each evaluation, not an accuracy of the gradient)."""
+    from qdist.estimators.spsa import SPSA
+
+    shape = CopyShape(1, 1, 0, 1)
+    return SPSA.copies(
+        shape, check_epsilon(epsilon), check_delta(delta), {"samples": check_count(samples, "samples")}
+    )
 
 
 def default_segment_copies(spec: ModelSpec, method: str, epsilon: float, delta: float) -> list[int]:
-    """Closed-form copies per segment for the ancilla methods: :func:`shadow_copies` (exact) or
-    :func:`tomography_copies` (upper bound)."""
-    if method == "shadow":
-        return shadow_copies(spec, epsilon, delta)
-    return tomography_copies(spec, epsilon, delta)
+    """Closed-form copies per segment of an ancilla estimator (exact for shadows, an upper bound
+    for tomography)."""
+    return estimator_copies(spec, method, epsilon, delta)
 
 
 def ancilla_hops(spec: ModelSpec, segment: int) -> int:
@@ -252,25 +261,21 @@ def gradient_parts(
     b = check_bits(bits)
     check_epsilon(epsilon)
     check_delta(delta)
-    if method not in QUANTUM_GRADIENT_METHODS:
-        raise ValueError(f"method: expected one of {', '.join(QUANTUM_GRADIENT_METHODS)}, got {method!r}")
-    if method == "exact":
-        return CostTotals(), CostTotals()
+    est = get_estimator(method)
+    if copies is None:
+        copies = estimator_copies(spec, est, epsilon, delta, samples)
     H, n = spec.hops, spec.n
-    if method in ANCILLA_METHODS:
-        per_seg = default_segment_copies(spec, method, epsilon, delta) if copies is None else list(copies)
+    if est.ancilla:
+        per_seg = list(copies)
         if len(per_seg) != len(spec.segments):
             raise ValueError(
                 f"copies: expected one count per segment ({len(spec.segments)}), got {len(per_seg)}"
             )
         msgs = sum(int(c) * ancilla_hops(spec, s) for s, c in enumerate(per_seg))
-        return CostTotals(msgs * (n + 1), 0, msgs, sum(int(c) for c in per_seg)), CostTotals()
-    if copies is None:
-        if method == "spsa":
-            copies = spsa_copies(epsilon, delta, samples)
-        else:
-            copies = param_shift_copies(spec, epsilon, delta)[1]
+        return CostTotals(msgs * (n + est.ancilla), 0, msgs, sum(int(c) for c in per_seg)), CostTotals()
     c = int(copies)
+    if c == 0:  # a simulation-only reference (exact): no communication at all
+        return CostTotals(), CostTotals()
     results = spec.num_params - spec.party_params(spec.last_owner)
     return CostTotals(c * H * n, 0, c * H, c), CostTotals(0, results * b, spec.parties - 1, 0)
 

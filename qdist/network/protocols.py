@@ -28,9 +28,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-import qdist
+from qdist.gradients import get_estimator, grad
+from qdist.measure.seeds import child_seeds
 from qdist.network import costs
-from qdist.network.costs import ANCILLA_METHODS, CostTotals, shots_for
+from qdist.network.costs import CostTotals, shots_for
 from qdist.network.ledger import CLASSICAL, QUANTUM, Ledger, Message
 from qdist.network.model import (
     DistributedModel,
@@ -42,18 +43,8 @@ from qdist.network.model import (
     z_expectations,
 )
 from qdist.network.privacy import classical_leakage, privacy_report
-from qdist.sim.circuit import Angle, Circuit
-
-#: What each gradient method means on the network (reported in ``details["note"]``).
-ESTIMATOR_NOTES = {
-    "exact": "adjoint sweep on the state vector: simulation-only reference, no communication",
-    "param-shift": "2 shifted circuits per parameter, S(ε, δ/P) shots each; n-qubit forward passes",
-    "spsa": "simultaneous random perturbations; n-qubit forward passes",
-    "shadow": "layer shadows with an ancilla (DESIGN §4.2); (n+1)-qubit register, forward + uncompute",
-    "tomography": "shadow tomography by threshold search (DESIGN §4.3), one run per segment on the "
-    "ancilla state its owner receives; (n+1)-qubit register, forward + uncompute; the gentle "
-    "measurement's disturbance is bounded by theory, not simulated",
-}
+from qdist.sim.circuit import Angle, Circuit, make_circuit
+from qdist.sim.execute import value_and_grad
 
 
 @dataclass(frozen=True)
@@ -152,10 +143,6 @@ def _seed(seed) -> int:
     return int(seed)
 
 
-def _child_seeds(seed: int, k: int) -> list[int]:
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(k)]
-
-
 # ------------------------------------------------------------------------------------------------
 # inference
 # ------------------------------------------------------------------------------------------------
@@ -250,7 +237,7 @@ def freeze_except(circuit: Circuit, params, keep: np.ndarray) -> tuple[Circuit, 
     ops = tuple(
         replace(op, angles=tuple(angle(a) for a in op.angles)) if op.angles else op for op in circuit.ops
     )
-    sub = qdist.make_circuit(circuit.num_qubits, ops, num_params=len(keep))
+    sub = make_circuit(circuit.num_qubits, ops, num_params=len(keep))
     return sub, params[np.asarray(keep, dtype=np.int64)]
 
 
@@ -260,38 +247,19 @@ def _segment_indices(spec: ModelSpec, segment: int) -> np.ndarray:
 
 
 def estimator_options(
-    method: str, spec: ModelSpec, epsilon: float, delta: float, segment_delta: float | None = None
+    method, spec: ModelSpec, epsilon: float, delta: float, segment: int | None = None
 ) -> dict:
-    """Options for ``qdist.grad`` (besides state, data, seed) so that every component is ±ε w.p.
-    ≥ 1 − δ (costs module docstring):
-
-    * ``"param-shift"``: ``shots`` = S(ε, δ/P) per shifted circuit;
-    * ``"shadow"``: ``shots`` = S(ε, δ/P) copies per layer (derandomised basis);
-    * ``"tomography"``: ``epsilon``, ``delta`` = δ_s, ``construction="circuit"`` on the segment
-      circuit (only segment s trainable). Its state is |x⟩|+⟩ and its observables are
-      B_j = V_s†·O_j·V_s with V_s = U_{>s}†·C-O·U (the network's part: forward through every hop,
-      controlled readout, back to the end of segment s) and O_j = U_{s,>j}(P_j ⊗ Y_anc)U_{s,>j}†
-      (local to the segment's owner). So tr(ρB_j) = ⟨Φ_s|O_j|Φ_s⟩ with |Φ_s⟩ = V_s|x, +⟩: the
-      emulated statistics and the copies consumed are exactly those of the owner running threshold
-      search with its local observables on copies of |Φ_s⟩ that the network prepares;
-    * ``"spsa"``: ``shots`` = S(ε, δ) per evaluation (biased; no accuracy guarantee).
-    """
-    if method in ("param-shift", "shadow"):
-        return {"shots": shots_for(epsilon, delta / spec.num_params)}
-    if method == "spsa":
-        return {"shots": shots_for(epsilon, delta)}
-    if method == "tomography":
-        return {"epsilon": epsilon, "delta": segment_delta, "construction": "circuit"}
-    return {}
+    """Options for the estimator (besides state, data, seed) so that every component is ±ε w.p.
+    ≥ 1 − δ: asked of the estimator (`Estimator.sized_options`) with the shape of the whole model
+    or, for the ancilla estimators, of ``segment`` (`qdist.network.costs.copy_shape`). For example
+    param-shift and layer shadows take ``shots = S(ε, δ/P)``, SPSA ``S(ε, δ)``, and tomography runs
+    on the segment circuit with ``δ_s = δ·P_s/P``."""
+    est = get_estimator(method)
+    return est.sized_options(costs.copy_shape(spec, segment), epsilon, delta)
 
 
-def _require_method(method: str) -> None:
-    if method not in costs.QUANTUM_GRADIENT_METHODS:
-        raise ValueError(
-            f"method: unknown gradient method {method!r}; expected one of {', '.join(costs.QUANTUM_GRADIENT_METHODS)}"
-        )
-    if method not in qdist.methods():
-        raise ValueError(f"method: {method!r} is not available (registered: {', '.join(qdist.methods())})")
+def _require_method(method):
+    return get_estimator(method)
 
 
 def _gradient_sample(
@@ -305,49 +273,53 @@ def _gradient_sample(
     reference: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, float, Ledger, dict]:
     """One sample's gradient: (estimate, exact, exact f, quantum ledger, details)."""
+    est = get_estimator(method)
     spec = model.spec
     circuit, theta = model.flat_circuit(), model.flat_params()
     obs = model.readout(cls)
     psi0, data = model.initial_state(), model.flat_data()
-    if reference or method == "exact":
-        f_exact, g_exact = qdist.value_and_grad(circuit, theta, obs, state=psi0, data=data)
+    if reference or est.name == "exact":
+        f_exact, g_exact = value_and_grad(circuit, theta, obs, state=psi0, data=data)
     else:  # skip compiling the flattened circuit (cost sweeps need only the ledger)
         f_exact, g_exact = float("nan"), np.full(spec.num_params, np.nan)
     ledger = Ledger()
-    details: dict = {"note": ESTIMATOR_NOTES[method]}
-    if method == "exact":
-        return np.asarray(g_exact), np.asarray(g_exact), float(f_exact), ledger, details
-    if method in ANCILLA_METHODS:
+    details: dict = {"note": est.note}
+    seeded = {"seed": seed} if "seed" in est.defaults else {}
+    if est.ancilla:
         estimate = np.zeros(spec.num_params)
-        per_seg, deltas = [], costs.segment_deltas(spec, dlt)
-        seeds = _child_seeds(seed, len(spec.segments))
+        per_seg = []
+        seeds = child_seeds(seed, len(spec.segments))
         for s in range(len(spec.segments)):
             keep = _segment_indices(spec, s)
             sub, sub_theta = freeze_except(circuit, theta, keep)
-            opts = {**estimator_options(method, spec, eps, dlt, deltas[s]), **options}
-            res = qdist.grad(sub, sub_theta, obs, method=method, state=psi0, data=data, seed=seeds[s], **opts)
+            opts = {**estimator_options(est, spec, eps, dlt, s), **options, "seed": seeds[s]}
+            res = grad(sub, sub_theta, obs, est, state=psi0, data=data, **opts)
             estimate[keep] = np.asarray(res.value)
             per_seg.append(int(res.copies))
             ledger = record_journey(
                 ledger,
                 model,
-                size=spec.n + 1,
+                size=spec.n + est.ancilla,
                 count=int(res.copies),
                 purpose="ancilla pass",
                 back_to_segment=s,
             )
-        details.update(copies_per_segment=per_seg, segment_deltas=deltas)
+        details.update(copies_per_segment=per_seg, segment_deltas=costs.segment_deltas(spec, dlt))
         return estimate, np.asarray(g_exact), float(f_exact), ledger, details
-    opts = {**estimator_options(method, spec, eps, dlt), **options}
-    res = qdist.grad(circuit, theta, obs, method=method, state=psi0, data=data, seed=seed, **opts)
-    ledger = record_journey(ledger, model, size=spec.n, count=int(res.copies), purpose="forward pass")
-    details.update(copies=int(res.copies), circuits=int(res.circuits), shots=int(res.shots), options=opts)
+    opts = {**estimator_options(est, spec, eps, dlt), **options}
+    res = grad(circuit, theta, obs, est, state=psi0, data=data, **seeded, **opts)
+    if res.copies:
+        ledger = record_journey(ledger, model, size=spec.n, count=int(res.copies), purpose="forward pass")
+        details.update(copies=int(res.copies), circuits=int(res.circuits), shots=int(res.shots), options=opts)
     return np.asarray(res.value), np.asarray(g_exact), float(f_exact), ledger, details
 
 
-def _gradient_results(model: DistributedModel, method: str, bits: int, round_: int) -> Ledger:
-    """Non-ancilla methods: the last owner sends every other party its gradient block."""
-    if method in ANCILLA_METHODS or method == "exact":
+def _gradient_results(model: DistributedModel, method, bits: int, round_: int) -> Ledger:
+    """Forward-pass estimators: the last owner sends every other party its gradient block (none for
+    the ancilla estimators, whose owners measure their own derivatives, or for simulation-only
+    references that use no copies)."""
+    est = get_estimator(method)
+    if est.ancilla or est.copies(costs.copy_shape(model.spec), 0.5, 0.5, {}) == 0:
         return Ledger()
     spec, names = model.spec, model.spec.party_names
     last, ledger = spec.last_owner, Ledger()
@@ -363,7 +335,8 @@ def _gradient_results(model: DistributedModel, method: str, bits: int, round_: i
 def _formula_copies(method: str, details: dict):
     """The copies the formula uses: the closed form (None) except for tomography, whose copies are
     random — then the measured per-segment counts (the closed form is only an upper bound)."""
-    if method == "tomography":
+    est = get_estimator(method)
+    if est.ancilla and est.simulation_only:
         return list(details["copies_per_segment"])
     return None
 
@@ -387,7 +360,7 @@ def run_gradient(
     to the estimator (e.g. ``samples`` for SPSA, ``basis`` for shadows).
     """
     model = _check_model(model)
-    _require_method(method)
+    method = _require_method(method).name
     eps, dlt, seed = costs.check_epsilon(epsilon), costs.check_delta(delta), _seed(seed)
     b = costs.check_bits(bits)
     estimate, exact, f_exact, ledger, details = _gradient_sample(
@@ -395,12 +368,13 @@ def run_gradient(
     )
     rounds = 2 * model.spec.hops + 1
     ledger = ledger + _gradient_results(model, method, b, rounds)
-    samples = int(options.get("samples", 1)) if method == "spsa" else 1
+    samples = int(options.get("samples", 1))
     formula = costs.quantum_gradient_cost(
         model.spec, method, eps, dlt, b, copies=_formula_copies(method, details), samples=samples
     )
-    if method == "tomography":
-        bound = costs.tomography_copies(model.spec, eps, dlt)
+    est = get_estimator(method)
+    if est.ancilla and est.simulation_only:  # random copies: report them against the closed-form bound
+        bound = costs.estimator_copies(model.spec, est, eps, dlt)
         details.update(
             copies_bound_per_segment=bound,
             within_bound=all(c <= u for c, u in zip(details["copies_per_segment"], bound, strict=True)),
@@ -442,14 +416,14 @@ def run_training(
     leaves the party). ``estimate``/``exact``: the last step's mean gradient, estimated and exact;
     ``details["losses"]``: the exact mean readout of each step's batch.
     """
-    _require_method(method)
+    method = _require_method(method).name
     eps, dlt, seed = costs.check_epsilon(epsilon), costs.check_delta(delta), _seed(seed)
     steps, batch = costs.check_count(steps, "steps"), costs.check_count(batch, "batch")
     b = costs.check_bits(bits)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x7EA1]))
     theta = rng.uniform(-np.pi, np.pi, spec.num_params)
-    seeds = _child_seeds(seed, steps * batch)
-    samples = int(options.get("samples", 1)) if method == "spsa" else 1
+    seeds = child_seeds(seed, steps * batch)
+    samples = int(options.get("samples", 1))
     ledger, formula, losses = Ledger(), CostTotals(), []
     g_est = g_ex = np.zeros(spec.num_params)
     for t in range(steps):

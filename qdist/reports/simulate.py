@@ -35,7 +35,7 @@ def _linear_instance(N: int, margin: float, seed: int) -> tuple[np.ndarray, np.n
 
 def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> CostTotals | None:
     """Run the scheme on the simulated network; None if it cannot run here (method missing)."""
-    import qdist
+    from qdist.gradients import methods
     from qdist.network.classical import classical_ledger
     from qdist.network.linear import run_linear
     from qdist.network.model import random_model
@@ -57,7 +57,7 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
         return CostTotals(**classical_ledger(model, sch.name, task, b).totals())
     if task == "inference":
         return CostTotals(**run_inference(random_model(spec, seed), eps, dlt, seed).totals)
-    if sch.name not in qdist.methods():
+    if sch.name not in methods():
         return None
     if task == "gradient":
         r = run_gradient(random_model(spec, seed), sch.name, eps, dlt, seed, bits=b, reference=False)

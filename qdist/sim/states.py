@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,7 +11,7 @@ def num_qubits_for(num_features: int) -> int:
     """``n = ⌈log₂ N⌉`` qubits to amplitude-encode N features (at least 1) — DESIGN.md §2."""
     if int(num_features) < 1:
         raise ValueError(f"num_features: expected N ≥ 1, got {num_features}")
-    return max(1, math.ceil(math.log2(int(num_features))))
+    return max(1, (int(num_features) - 1).bit_length())  # exact integer ⌈log₂ N⌉ (no float rounding)
 
 
 def zero_state(num_qubits: int, dtype=jnp.complex128) -> jnp.ndarray:
