@@ -26,7 +26,7 @@ Target: ``P(max_i |ĝ_i − ∂_i f| ≤ ε) ≥ 1 − δ``, δ = 0.05, for ε =
   bound is tight when one component dominates, conservative otherwise). SPSA's cheapest plan often
   uses a few shots per direction and ~10⁵ directions (2 distinct circuits each), too many to repeat;
   it is verified at the cheapest plan with ≤ 8000 directions (same variance and bias model).
-* "Backpropagation scaling" (DESIGN.md §4.4): cost(gradient)/cost(one evaluation of f to ±ε with
+* "Backpropagation scaling" (docs/concepts/gradients.md#backpropagation-scaling): cost(gradient)/cost(one evaluation of f to ±ε with
   probability 1 − δ), in copies and in wall time (this emulator's time, warm; SPSA is timed on at
   most 256 directions and scaled linearly), next to classical
   backprop: ``qdist.value_and_grad`` time / ``qdist.expval`` time (jitted, warm; up to M = 64 —

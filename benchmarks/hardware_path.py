@@ -2,7 +2,7 @@
 
 The problem: a hardware-efficient circuit (per layer RY, RZ on every wire, a CNOT chain; 6 qubits,
 3 layers → 36 parameters), O = Z on wire 0, parameter shift with 4,000 shots per shifted circuit
-(72 circuits), on IBM Torino's noise (DESIGN §7):
+(72 circuits), on IBM Torino's noise (docs/concepts/hardware-stack.md#local-testing-mode):
 
 * **qdist** — ``qdist.backends.gradient("fake:torino", …, method="param-shift")``: one Runtime
   ``EstimatorV2`` job with one PUB of 72 bindings, local mode with Torino's noise model restricted

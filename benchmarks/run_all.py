@@ -7,7 +7,7 @@ this runner and ``summary.py``; each also runs alone (``python benchmarks/<name>
 ``--quick`` is passed through. A failing (or timed-out) script is reported and the run continues;
 the exit code is 1 if any script failed. The log of the run (per script: command, exit code,
 seconds, last lines of output) goes atomically to ``benchmarks/results/run_all.json`` (or
-``run_all_quick.json``), then :mod:`summary` writes ``benchmarks/results/SUMMARY.md``.
+``run_all_quick.json``), then `summary` writes ``benchmarks/results/SUMMARY.md``.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def machine() -> dict:
 
 
 def write_json(path: Path, payload: dict) -> None:
-    """Atomic JSON write (:func:`qdist.io.atomic_write_json`)."""
+    """Atomic JSON write (`qdist.io.atomic_write_json`)."""
     atomic_write_json(path, payload)
 
 

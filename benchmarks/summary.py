@@ -360,12 +360,12 @@ def section_gradient_scaling(d: dict, results: Path, plots: bool) -> list[str]:
                 )
     lines += table(HEADER, rows)
 
-    # backpropagation scaling (DESIGN §4.4), smallest ε row of the narrow series
+    # backpropagation scaling (docs/concepts/gradients.md#backpropagation-scaling), smallest ε row of the narrow series
     narrow = [r for r in rows_in if r.get("series") == "narrow"]
     cb = {x.get("M"): x for x in d.get("classical_backprop") or []}
     if narrow:
         lines += [
-            "**Backpropagation scaling** (DESIGN §4.4): cost(gradient) / cost(one evaluation of f to the "
+            "**[Backpropagation scaling](../../concepts/gradients.md#backpropagation-scaling)**: cost(gradient) / cost(one evaluation of f to the "
             "same ε), narrow series; classical backprop = `value_and_grad` time / `expval` time in the "
             "same run.",
             "",

@@ -5,7 +5,7 @@ ones in the top-level `shadows` package, so neither package imports the one abov
 estimators are a constant (`BUILTIN`); nothing is registered by importing. `register_method` adds a
 user's estimator explicitly; it is then available to `grad`, the network protocols, training and
 every backend, because all of them look estimators up here (see the worked example in
-[the developer guide](../dev/architecture.md)).
+[adding an estimator][adding-an-estimator]).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from qdist.estimators.result import GradientResult
 from qdist.estimators.run import run_plan
 from qdist.estimators.spsa import SPSA
 from qdist.interop.observables import as_observable
+from qdist.precision import x64
 from qdist.sim.circuit import Circuit
 from shadows.layer_shadow import SHADOW
 from shadows.tomography_estimator import TOMOGRAPHY
@@ -87,6 +88,7 @@ def get_estimator(method) -> Estimator:
     raise ValueError(f"method: unknown gradient method {method!r}; expected one of {', '.join(methods())}")
 
 
+@x64
 def grad(circuit: Circuit, params, observable, method="exact", *, device: Device | None = None, **options):
     """Gradient of ``f(θ) = ⟨ψ|U(θ)† O U(θ)|ψ⟩`` with respect to ``params``.
 

@@ -1,6 +1,6 @@
 """Atomic file writes: nothing written is lost or half-written.
 
-Every result file of qdist goes through :func:`atomic_write_bytes`: the data is written to a
+Every result file of qdist goes through `atomic_write_bytes`: the data is written to a
 temporary file in the destination folder, flushed and fsynced, then renamed over the target with
 ``os.replace`` — a reader in another process sees the old file or the new one, never a torn one.
 Files are left world-readable (``mkstemp`` alone would leave them 0600).

@@ -14,7 +14,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 __all__ = [
+    "check_bits",
     "check_choice",
+    "check_delta",
+    "check_epsilon",
     "check_count",
     "check_int",
     "check_options",
@@ -58,7 +61,7 @@ def check_positive(name: str, value) -> float:
         or not isinstance(value, numbers.Real)
         or not (math.isfinite(float(value)) and float(value) > 0)
     ):
-        raise ValueError(f"{name}: expected a positive number, got {value!r}")
+        raise ValueError(f"{name}: expected a number > 0, got {value!r}")
     return float(value)
 
 
@@ -70,6 +73,33 @@ def check_probability(name: str, value, *, closed_high: bool = False) -> float:
         span = "(0, 1]" if closed_high else "(0, 1)"
         raise ValueError(f"{name}: expected a number in {span}, got {value!r}")
     return v
+
+
+def check_epsilon(epsilon, name: str = "epsilon") -> float:
+    """A target accuracy: a finite number > 0."""
+    if (
+        isinstance(epsilon, (bool, np.bool_))
+        or not isinstance(epsilon, numbers.Real)
+        or not math.isfinite(float(epsilon))
+        or float(epsilon) <= 0
+    ):
+        raise ValueError(f"{name}: expected a number > 0, got {epsilon!r}")
+    return float(epsilon)
+
+
+def check_delta(delta, name: str = "delta") -> float:
+    """A failure probability in ``(0, 1)``."""
+    ok = isinstance(delta, numbers.Real) and not isinstance(delta, (bool, np.bool_))
+    if not ok or not 0 < float(delta) < 1:
+        raise ValueError(f"{name}: expected a number in (0, 1), got {delta!r}")
+    return float(delta)
+
+
+def check_bits(bits) -> int:
+    """Bits per classical float on the wire."""
+    if not _is_int(bits) or int(bits) < 1:
+        raise ValueError(f"bits: expected a positive integer (32 or 64), got {bits!r}")
+    return int(bits)
 
 
 def check_choice(name: str, value, choices: Sequence[str]) -> str:

@@ -1,16 +1,16 @@
-"""Classical shadows and shot-based gradient estimators (DESIGN.md §4–5).
+"""Classical shadows and shot-based gradient estimators ([gradient estimators][gradients], [classical shadows][classical-shadows]).
 
-Core (this layer sits above :mod:`qdist.estimators` and below :mod:`qdist.network`):
+Core (this layer sits above `qdist.estimators` and below [`qdist.network`][qdist.network]):
 
-* :class:`Shadow` — random-Pauli shadow ``(bits, recipes, wires)`` in PennyLane's convention;
-  :func:`collect` / :func:`collect_from_state` sample it exactly from the simulator;
-  :func:`estimate` gives means or medians of means of Pauli observables as a
-  :class:`ShadowEstimate` (``mean``, ``std_error``, ``ci``).
-* :class:`CliffordShadow` — global random-Clifford shadow; :func:`collect_clifford` and
-  :func:`estimate_fidelity` (low-rank observables such as fidelities, n ≲ 8).
-* Planning: :func:`groups_for`, :func:`snapshots_for`.
+* [`Shadow`][shadows.Shadow] — random-Pauli shadow ``(bits, recipes, wires)`` in PennyLane's convention;
+  [`collect`][shadows.collect.collect] / [`collect_from_state`][shadows.collect_from_state] sample it exactly from the simulator;
+  [`estimate`][shadows.estimate.estimate] gives means or medians of means of Pauli observables as a
+  [`ShadowEstimate`][shadows.ShadowEstimate] (``mean``, ``std_error``, ``ci``).
+* [`CliffordShadow`][shadows.CliffordShadow] — global random-Clifford shadow; [`collect_clifford`][shadows.collect_clifford] and
+  [`estimate_fidelity`][shadows.estimate_fidelity] (low-rank observables such as fidelities, n ≲ 8).
+* Planning: [`groups_for`][shadows.groups_for], [`snapshots_for`][shadows.snapshots_for].
 
-The gradient estimators live in :mod:`shadows.gradients` (imported by ``qdist.grad``).
+The gradient estimators live in `shadows.gradients` (imported by ``qdist.grad``).
 """
 
 from shadows.clifford import CliffordShadow, collect_clifford, estimate_fidelity

@@ -1,4 +1,4 @@
-"""Global random-Clifford shadows for low-rank observables such as fidelities (DESIGN.md §5).
+"""Global random-Clifford shadows for low-rank observables such as fidelities ([classical shadows][classical-shadows]).
 
 Each snapshot applies a uniformly random ``k``-qubit Clifford ``C`` (``qiskit.quantum_info.
 random_clifford``, seeded) and measures all qubits in the computational basis, sampling ``b``
@@ -155,7 +155,7 @@ def collect_clifford(
 
     Args:
         circuit_or_state: a qdist ``Circuit`` (run with ``params``, ``state``, ``data`` through
-            :func:`qdist.state`) or a normalised state ``(2ⁿ,)`` in qdist order.
+            [`qdist.state`][qdist.state]) or a normalised state ``(2ⁿ,)`` in qdist order.
         snapshots: ``T ≥ 1``.
         seed: int or ``jax.random.PRNGKey``; one generator draws the ``T`` Cliffords, then ``T``
             uniforms for the outcomes. Same seed, same shadow.
@@ -215,15 +215,15 @@ def estimate_fidelity(
     Snapshot estimator ``(2^k+1)|⟨b|C|φ⟩|² − 1`` (unbiased; variance ≤ ``3(1 − 2^{−k})``).
 
     Args:
-        shadow: a :class:`CliffordShadow`.
+        shadow: a [`CliffordShadow`][shadows.CliffordShadow].
         target_state: ``(2^k,)`` or a batch ``(M, 2^k)`` of normalised states in qdist order over
             ``shadow.wires``.
         groups: median-of-means groups (PennyLane's split); default ``min(T, ⌈8 ln(1/δ)⌉)`` with
             ``δ = delta`` or 0.05. ``1`` gives the plain mean.
-        delta: default failure probability of :meth:`ShadowEstimate.ci`.
+        delta: default failure probability of [`ShadowEstimate.ci`][shadows.ShadowEstimate.ci].
 
     Returns:
-        :class:`ShadowEstimate` with ``mean`` ``(M,)`` (``M = 1`` for one target).
+        [`ShadowEstimate`][shadows.ShadowEstimate] with ``mean`` ``(M,)`` (``M = 1`` for one target).
     """
     if not isinstance(shadow, CliffordShadow):
         raise TypeError(f"shadow: expected a CliffordShadow, got {type(shadow).__name__}")

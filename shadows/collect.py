@@ -1,4 +1,4 @@
-"""Random-Pauli classical shadows from the exact simulator (DESIGN.md §5).
+"""Random-Pauli classical shadows from the exact simulator ([classical shadows][classical-shadows]).
 
 Sampling is *exact*: every snapshot is one draw from the Born distribution ``|⟨b|U_r|ψ⟩|²`` of the
 state rotated into its own basis ``r`` (``U_X = H``, ``U_Y = H S†``, ``U_Z = I``, PennyLane's
@@ -29,6 +29,7 @@ from qdist.measure.bases import ROTATIONS
 from qdist.measure.seeds import rng_from_seed, seed_sequence  # noqa: F401 (re-exported)
 from qdist.sim.circuit import Circuit
 from qdist.sim.execute import state as simulate_state
+from qdist.validate import check_int
 from shadows.types import Shadow
 
 _BUDGET = 8 * 2**20  # bytes of child amplitudes built at once (small blocks stay in cache)
@@ -36,11 +37,7 @@ _BUDGET = 8 * 2**20  # bytes of child amplitudes built at once (small blocks sta
 
 # ---------------------------------------------------------------------- validation helpers
 def check_snapshots(snapshots) -> int:
-    if isinstance(snapshots, (bool, np.bool_)) or not isinstance(snapshots, numbers.Integral):
-        raise ValueError(f"snapshots: expected an integer ≥ 1, got {snapshots!r}")
-    if int(snapshots) < 1:
-        raise ValueError(f"snapshots: expected an integer ≥ 1, got {snapshots}")
-    return int(snapshots)
+    return check_int("snapshots", snapshots, 1)
 
 
 def check_state(psi, name: str = "psi") -> tuple[np.ndarray, int]:
@@ -205,7 +202,7 @@ def _draw(rng: np.random.Generator, snapshots: int, k: int, recipes) -> tuple[np
 
 
 def collect_from_state(psi, snapshots: int, seed, wires=None, recipes=None):
-    """Random-Pauli shadow of a given state vector (DESIGN.md §5), exact Born sampling.
+    """Random-Pauli shadow of a given state vector ([classical shadows][classical-shadows]), exact Born sampling.
 
     Args:
         psi: normalised state ``(2ⁿ,)`` in qdist order (wire 0 most significant), or a batch
@@ -218,7 +215,7 @@ def collect_from_state(psi, snapshots: int, seed, wires=None, recipes=None):
             1 = Y, 2 = Z or letters; ``-1`` / ``"*"`` entries are drawn at random.
 
     Returns:
-        :class:`Shadow` (a list of them for a batch).
+        [`Shadow`][shadows.Shadow] (a list of them for a batch).
     """
     arr, n = check_state(psi)
     T = check_snapshots(snapshots)
@@ -239,12 +236,12 @@ def collect_from_state(psi, snapshots: int, seed, wires=None, recipes=None):
 def collect(
     circuit, params, snapshots: int, seed, *, state=None, data=None, wires=None, recipes=None
 ) -> Shadow:
-    """Random-Pauli classical shadow of ``U(θ)|ψ⟩`` from the exact simulator (DESIGN.md §5).
+    """Random-Pauli classical shadow of ``U(θ)|ψ⟩`` from the exact simulator ([classical shadows][classical-shadows]).
 
-    The final state comes from :func:`qdist.state`; every snapshot is an exact Born sample in its
+    The final state comes from [`qdist.state`][qdist.state]; every snapshot is an exact Born sample in its
     own random basis (see the module docstring for the method). ``params`` must be one vector
-    ``(P,)``; ``state``/``data`` are passed to :func:`qdist.state`; ``wires``/``recipes`` as in
-    :func:`collect_from_state`. Same ``seed`` → same shadow.
+    ``(P,)``; ``state``/``data`` are passed to [`qdist.state`][qdist.state]; ``wires``/``recipes`` as in
+    [`collect_from_state`][shadows.collect_from_state]. Same ``seed`` → same shadow.
     """
     if not isinstance(circuit, Circuit):
         raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")

@@ -1,4 +1,4 @@
-"""Expectation values of Pauli observables from random-Pauli shadows (DESIGN.md §5).
+"""Expectation values of Pauli observables from random-Pauli shadows ([classical shadows][classical-shadows]).
 
 Single-snapshot estimator of a Pauli string ``P`` of weight ``w`` (support ``S``)::
 
@@ -6,7 +6,7 @@ Single-snapshot estimator of a Pauli string ``P`` of weight ``w`` (support ``S``
 
 ``groups = 1`` gives the mean over the ``T`` snapshots; ``groups = K`` the median of the means of
 ``K`` groups split exactly as PennyLane's ``median_of_means`` does (consecutive blocks of
-``⌈T/K⌉`` snapshots, the last one shorter), so :func:`estimate` reproduces
+``⌈T/K⌉`` snapshots, the last one shorter), so [`estimate`][shadows.estimate.estimate] reproduces
 ``qml.ClassicalShadow(bits, recipes, wire_map).expval(H, k=K)``. When that split would leave an
 empty group (possible only for ``T < K²``; PennyLane then returns NaN) the snapshots are split into
 ``K`` blocks of sizes ``⌊T/K⌋`` or ``⌈T/K⌉`` instead. Weighted sums combine the per-term estimates
@@ -105,7 +105,7 @@ def _one_observable(obj, col_of, shadow_wires) -> list[tuple[float, WordKey]]:
 def parse_observables(observables, wires) -> list[list[tuple[float, WordKey]]]:
     """Observables → per observable a list of ``(coeff, ((column, code), ...))`` terms.
 
-    Accepted: a qdist :class:`~qdist.Observable` (one observable, its terms summed), a dense label
+    Accepted: a qdist [`Observable`][qdist.Observable] (one observable, its terms summed), a dense label
     ``"XIZ"`` (character ``i`` = qdist wire ``i``), a dict ``{wire: letter}``, a sparse word
     ``((wire, letter), ...)``, a Qiskit ``SparsePauliOp``/``Pauli`` or a PennyLane operator — or a
     list of any of these (one estimate each). Wires are qdist wires, mapped to the shadow's columns.
@@ -140,7 +140,7 @@ def median_of_means(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 
 
 def std_factor(groups: int) -> float:
-    """``√(π/2)`` for ``K ≥ 3`` (median of means), ``1`` otherwise — see :class:`ShadowEstimate`."""
+    """``√(π/2)`` for ``K ≥ 3`` (median of means), ``1`` otherwise — see [`ShadowEstimate`][shadows.ShadowEstimate]."""
     return math.sqrt(math.pi / 2.0) if groups >= 3 else 1.0
 
 
@@ -256,18 +256,18 @@ def snapshot_values(shadow: Shadow, terms: list[tuple[float, WordKey]]) -> np.nd
 
 # ---------------------------------------------------------------------- entry point
 def estimate(shadow, observables, groups: int = 1, *, delta: float | None = None) -> ShadowEstimate:
-    """Estimate ``⟨O_m⟩`` for every observable from a random-Pauli shadow (DESIGN.md §5).
+    """Estimate ``⟨O_m⟩`` for every observable from a random-Pauli shadow ([classical shadows][classical-shadows]).
 
     Args:
-        shadow: a :class:`Shadow` (or a ``qml.ClassicalShadow``).
-        observables: see :func:`parse_observables` — one observable or a list; wires are qdist
+        shadow: a [`Shadow`][shadows.Shadow] (or a ``qml.ClassicalShadow``).
+        observables: see `parse_observables` — one observable or a list; wires are qdist
             wires and must be among ``shadow.wires``.
         groups: ``1`` → mean with standard error ``s/√T``; ``K > 1`` → median of means over ``K``
             groups (PennyLane's split; module docstring).
-        delta: default failure probability of :meth:`ShadowEstimate.ci` (``None`` → 0.05).
+        delta: default failure probability of [`ShadowEstimate.ci`][shadows.ShadowEstimate.ci] (``None`` → 0.05).
 
     Returns:
-        :class:`ShadowEstimate` with ``mean`` ``(M,)``, ``std_error`` ``(M,)``, ``ci(level)``.
+        [`ShadowEstimate`][shadows.ShadowEstimate] with ``mean`` ``(M,)``, ``std_error`` ``(M,)``, ``ci(level)``.
 
     Memory is ``O(T·n + M)``; nothing of size ``2ⁿ`` is built.
     """
@@ -331,7 +331,7 @@ def estimate(shadow, observables, groups: int = 1, *, delta: float | None = None
 # ---------------------------------------------------------------------- planning helpers
 def groups_for(delta: float, num_observables: int = 1) -> int:
     """Median-of-means groups ``K = ⌈8 ln(M/δ)⌉``: with per-group failure ``p = 1/4`` the median
-    fails with probability ≤ ``exp(−K/8)`` ≤ ``δ/M`` (DESIGN.md §5)."""
+    fails with probability ≤ ``exp(−K/8)`` ≤ ``δ/M`` ([classical shadows][classical-shadows])."""
     delta = check_delta(delta)
     if delta is None:
         raise ValueError("delta: expected a failure probability in (0, 1), got None")
@@ -341,9 +341,9 @@ def groups_for(delta: float, num_observables: int = 1) -> int:
 
 
 def snapshots_for(epsilon: float, delta: float, weight: int, num_observables: int = 1) -> int:
-    """Snapshots ``T = K·⌈4·3^w/ε²⌉`` (``K`` = :func:`groups_for`) so that median of means gives all
+    """Snapshots ``T = K·⌈4·3^w/ε²⌉`` (``K`` = [`groups_for`][shadows.groups_for]) so that median of means gives all
     ``M`` Pauli estimates of weight ≤ ``w`` to ``±ε`` with probability ``≥ 1 − δ`` (Chebyshev per
-    group at ``p = 1/4``: ``ε = √(3^w/(B·p))``) — the ``O(3^w log(M/δ)/ε²)`` of DESIGN.md §5."""
+    group at ``p = 1/4``: ``ε = √(3^w/(B·p))``) — the ``O(3^w log(M/δ)/ε²)`` ([classical shadows][classical-shadows])."""
     if not float(epsilon) > 0:
         raise ValueError(f"epsilon: expected a positive accuracy, got {epsilon}")
     if int(weight) < 0:

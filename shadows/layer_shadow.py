@@ -4,7 +4,7 @@ Layers come from `shadows.layers.find_layers`. For layer ℓ and each Pauli term
 ``O`` the ``n+1``-qubit state ``Φ_{ℓk} = (|a_ℓ⟩|0⟩ + |b_{ℓk}⟩|1⟩)/√2`` (ancilla = wire ``n``) is
 prepared by `shadows.layers.layer_circuit` ``shots`` times, and
 ``∂f/∂φ_j = −Σ_k c_k ⟨P_j ⊗ Y_anc⟩_{Φ_{ℓk}}`` for every slot ``j`` of the layer (chain rule to θ);
-derivation in [layer shadows](../concepts/gradients.md#layer-shadows).
+derivation in [layer shadows][layer-shadows].
 
 Options: ``shots`` (copies of every ``Φ_{ℓk}``, or ``None`` for exact expectations), ``seed``,
 ``state``, ``data``, ``basis`` and ``groups``:

@@ -1,12 +1,12 @@
-"""Layers of commuting Pauli rotations and their ancilla states (DESIGN.md §4.2).
+"""Layers of commuting Pauli rotations and their ancilla states ([layer shadows][layer-shadows]).
 
-Three pieces, all used by :mod:`shadows.gradients` and :mod:`shadows.tomography`:
+Three pieces, all used by `shadows.gradients` and [`shadows.tomography`][shadows.tomography]:
 
 * **Angle slots.** Every trainable angle of every op is a *slot* ``j`` with value
   ``φ_j = coeff_j·θ[index_j] + offset_j``. Estimators differentiate with respect to the slots and
   apply the chain rule ``∂f/∂θ_i = Σ_{j: index_j = i} coeff_j ∂f/∂φ_j`` (shared/affine parameters).
-* **The op-by-op executor** of the simulator (:mod:`qdist.sim.oprun`), re-exported here.
-* **Layers and ancilla states.** :func:`find_layers` splits the trainable ops into maximal runs of
+* **The op-by-op executor** of the simulator (`qdist.sim.oprun`), re-exported here.
+* **Layers and ancilla states.** `find_layers` splits the trainable ops into maximal runs of
   consecutive Pauli rotations ``exp(−iφ_j P_j/2)`` with pairwise disjoint supports and no other op
   in between. For layer ℓ ending at op ``e`` and one Pauli term ``Q`` of the observable,
 
@@ -17,10 +17,10 @@ Three pieces, all used by :mod:`shadows.gradients` and :mod:`shadows.tomography`
 
 **Ancilla convention.** The ancilla is an *extra last wire*, wire ``n`` of an ``n+1``-qubit register
 (least significant bit of the state index), so ``Φ[2x + c]`` is the amplitude of system basis state
-``x`` with ancilla ``c``. (DESIGN.md §4.2 writes the ancilla first; only the label differs.)
-:func:`layer_circuit` builds the preparation as an ordinary ``n+1``-qubit qdist circuit — ancilla
+``x`` with ancilla ``c``. ([the layer-shadow derivation][layer-shadows-ancilla] writes the ancilla first; only the label differs.)
+`layer_circuit` builds the preparation as an ordinary ``n+1``-qubit qdist circuit — ancilla
 in ``|+⟩``, ``U``, controlled-``Q`` (ancilla controls), then ``U_{>e}†`` — which is what a device
-would run; :func:`layer_states` computes the same states with one forward and one backward sweep
+would run; `layer_states` computes the same states with one forward and one backward sweep
 (O(depth) for all layers together instead of O(depth) per layer); the tests check they agree.
 """
 
@@ -36,6 +36,7 @@ import numpy as np
 
 from qdist.estimators.inputs import prepare_batch, prepare_inputs
 from qdist.measure.groups import observable_terms
+from qdist.precision import x64
 from qdist.sim.apply import apply_pauli
 from qdist.sim.circuit import Circuit, Op, gate, make_circuit
 from qdist.sim.observables import Observable, PauliWord
@@ -80,7 +81,7 @@ class Layer:
     Attributes:
         ops: positions of the layer's ops in ``circuit.ops`` (consecutive).
         words: generator ``P_j`` of each op (sparse Pauli word).
-        slots: slot index (into :func:`angle_slots`) of each op.
+        slots: slot index (into `angle_slots`) of each op.
     """
 
     ops: tuple[int, ...]
@@ -107,7 +108,7 @@ def check_pauli_generators(circuit: Circuit, method: str) -> None:
 
 
 def find_layers(circuit: Circuit, method: str = "shadow") -> tuple[Layer, ...]:
-    """Split the trainable ops into layers (greedy maximal runs, DESIGN.md §4.2).
+    """Split the trainable ops into layers (greedy maximal runs, [layer shadows][layer-shadows]).
 
     A layer is a run of consecutive trainable ops ``exp(−iφ P/2)`` (Pauli generators ``P``) whose
     supports are pairwise disjoint (so they commute); any non-trainable op, or a rotation
@@ -143,6 +144,7 @@ def find_layers(circuit: Circuit, method: str = "shadow") -> tuple[Layer, ...]:
     return tuple(layers)
 
 
+@x64
 def layer_states(
     circuit: Circuit,
     params,

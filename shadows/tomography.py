@@ -1,9 +1,9 @@
-"""Gradient by shadow tomography: threshold search + online learning (DESIGN.md §4.3).
+"""Gradient by shadow tomography: threshold search + online learning ([shadow tomography][threshold-search]).
 
 The gradient components are expectations ``t_b = tr(ρ B_b)`` of ±1-valued observables ``B_b`` on one
 ``d = 2^{n+1}``-dimensional state ``ρ``, so they are read off a classical hypothesis ``σ`` that
 agrees with ``ρ`` on all of them. Two constructions (ancilla = wire ``n``, last, as in
-:mod:`shadows.layers`):
+`shadows.layers`):
 
 * ``construction="circuit"`` (default; Abbas et al. 2023) — one state for the whole gradient:
   ``ρ = |ψ⟩⟨ψ| ⊗ |+⟩⟨+|`` (copies of the *input* state), and for slot j and observable term ``Q_k``

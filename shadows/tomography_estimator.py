@@ -57,7 +57,7 @@ def run_bound(epsilon: float, delta: float, num_observables: int, dim: int) -> i
 
 # ---------------------------------------------------------------------------------------------
 def tomography_gradient(circuit: Circuit, params, observable: Observable, **options) -> GradientResult:
-    """Gradient by shadow tomography (threshold search + online learning), see [shadow tomography](../concepts/gradients.md#shadow-tomography).
+    """Gradient by shadow tomography (threshold search + online learning), see [shadow tomography][threshold-search].
 
     Options: ``epsilon`` (target max-norm accuracy of every ``−⟨B⟩``, i.e. of every slot derivative of
     a unit-coefficient Pauli observable; default 0.1), ``delta`` (failure probability, default 0.05),

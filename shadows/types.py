@@ -1,6 +1,6 @@
-"""Data types of the classical-shadows package: :class:`Shadow` and :class:`ShadowEstimate`.
+"""Data types of the classical-shadows package: [`Shadow`][shadows.Shadow] and [`ShadowEstimate`][shadows.ShadowEstimate].
 
-Conventions (DESIGN.md §5, identical to PennyLane's ``qml.ClassicalShadow``):
+Conventions ([classical shadows][classical-shadows], identical to PennyLane's ``qml.ClassicalShadow``):
 
 * ``bits[t, i]`` ∈ {0, 1} is the outcome of snapshot ``t`` on column ``i``; outcome ``b`` is the
   eigenvalue ``(−1)^b`` of the measured Pauli;
@@ -49,7 +49,7 @@ def _check_wires(wires, num_columns: int, name: str = "wires") -> tuple[int, ...
 
 @dataclass(frozen=True, eq=False)
 class Shadow:
-    """Random-Pauli classical shadow: ``T`` snapshots of ``n`` qubits (DESIGN.md §5).
+    """Random-Pauli classical shadow: ``T`` snapshots of ``n`` qubits ([classical shadows][classical-shadows]).
 
     Attributes:
         bits: ``(T, n)`` uint8 outcomes, 0/1 (0 ↔ eigenvalue +1).
@@ -157,7 +157,7 @@ class Shadow:
 
     @classmethod
     def load(cls, path) -> Shadow:
-        """Read a file written by :meth:`save`."""
+        """Read a file written by [`save`][shadows.Shadow.save]."""
         with np.load(Path(path), allow_pickle=False) as f:
             if "format" not in f or str(f["format"]) != _FORMAT:
                 raise ValueError(f"path: {path} is not a qdist shadow file ({_FORMAT})")
@@ -179,7 +179,7 @@ def concatenate(shadows) -> Shadow:
 # ---------------------------------------------------------------------- estimates
 @dataclass(frozen=True, eq=False)
 class ShadowEstimate:
-    """Estimates of ``M`` observables from one shadow (DESIGN.md §5).
+    """Estimates of ``M`` observables from one shadow ([classical shadows][classical-shadows]).
 
     Attributes:
         mean: ``(M,)`` estimates (plain mean for ``groups == 1``, else median of means; weighted sums
@@ -190,12 +190,12 @@ class ShadowEstimate:
             group means to that of their mean (an upper bound for every K).
         num_snapshots: ``T``.
         groups: ``K``, the number of median-of-means groups.
-        delta: default failure probability of :meth:`ci` (``None`` → 0.05).
+        delta: default failure probability of [`ci`][shadows.ShadowEstimate.ci] (``None`` → 0.05).
         group_size: size of the smallest group.
         term_coeffs, term_variances, term_ranges: per observable, arrays over its terms of ``|c_k|``,
             an upper bound ``V_k`` on the single-snapshot variance and the width ``b_k − a_k`` of the
             interval holding the single-snapshot value (``3^w`` and ``2·3^w`` for a Pauli word of
-            weight ``w``). They feed :meth:`half_width`.
+            weight ``w``). They feed [`half_width`][shadows.ShadowEstimate.half_width].
     """
 
     mean: np.ndarray
@@ -227,7 +227,7 @@ class ShadowEstimate:
         return delta / len(self) if simultaneous and len(self) else delta
 
     def half_width(self, level: float | None = None, *, simultaneous: bool = False) -> np.ndarray:
-        """Rigorous half-width ``ε`` with ``P(|mean − ⟨O⟩| > ε) ≤ δ = 1 − level`` (DESIGN.md §3, §5).
+        """Rigorous half-width ``ε`` with ``P(|mean − ⟨O⟩| > ε) ≤ δ = 1 − level`` ([protocols and communication][protocols-and-communication], [classical shadows][classical-shadows]).
 
         * ``groups == 1``: the smaller of Hoeffding ``Σ_k|c_k|(b−a)_k·√(ln(2/δ)/(2T))`` and Chebyshev
           ``Σ_k|c_k|√V_k/√(Tδ)`` (both hold for the observable's per-snapshot value).
@@ -266,7 +266,7 @@ class ShadowEstimate:
 
     @property
     def confidence_interval(self) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`ci` at the default level."""
+        """[`ci`][shadows.ShadowEstimate.ci] at the default level."""
         return self.ci()
 
     def to_dict(self) -> dict:

@@ -11,7 +11,7 @@ from helpers import circuits, reference
 @pytest.fixture(scope="session")
 def ref():
     """The reference helpers as one namespace (``ref.random_spec(...)``, ``ref.build_qiskit(...)`` …):
-    :mod:`helpers.circuits` and :mod:`helpers.reference`."""
+    `helpers.circuits` and `helpers.reference`."""
     return types.SimpleNamespace(
         GATE_TABLE=circuits.GATE_TABLE,
         random_spec=circuits.random_spec,

@@ -94,46 +94,147 @@ class Override:
 
 
 OVERRIDES: tuple[Override, ...] = (
-    Override("3", "concepts/protocols.md", "privacy-holevo", "privacy (Holevo)",
-             after=r',\s*"Privacy \(Holevo\)"', consume=True, plain_consume=True),
+    Override(
+        "3",
+        "concepts/protocols.md",
+        "privacy-holevo",
+        "privacy (Holevo)",
+        after=r',\s*"Privacy \(Holevo\)"',
+        consume=True,
+        plain_consume=True,
+    ),
     Override("3", "concepts/protocols.md", "quantum-protocols", "quantum protocols", after=r" table\b"),
-    Override("3", "concepts/protocols.md", "classical-baselines", "pipeline baseline",
-             after=r" pipeline baseline\b", consume=True),
+    Override(
+        "3",
+        "concepts/protocols.md",
+        "classical-baselines",
+        "pipeline baseline",
+        after=r" pipeline baseline\b",
+        consume=True,
+    ),
     Override("3", "concepts/protocols.md", "counting-rules", "counting rules", before=r"Hoeffding"),
-    Override("3", "concepts/protocols.md", "linear-classifiers", "linear classifiers",
-             before=r"[Ll]inear classifier"),
-    Override("3", "concepts/protocols.md", "quantum-protocols", "quantum protocols",
-             before=r"[Qq]uantum protocols", window=120),
-    Override("3", "concepts/protocols.md", "classical-baselines", "classical baselines",
-             before=r"[Cc]lassical baseline|[Pp]ipeline"),
-    Override("3", "concepts/protocols.md", "privacy-holevo", "privacy", before=r"Holevo|[Pp]rivacy", window=800),
+    Override(
+        "3",
+        "concepts/protocols.md",
+        "linear-classifiers",
+        "linear classifiers",
+        before=r"[Ll]inear classifier",
+    ),
+    Override(
+        "3",
+        "concepts/protocols.md",
+        "quantum-protocols",
+        "quantum protocols",
+        before=r"[Qq]uantum protocols",
+        window=120,
+    ),
+    Override(
+        "3",
+        "concepts/protocols.md",
+        "classical-baselines",
+        "classical baselines",
+        before=r"[Cc]lassical baseline|[Pp]ipeline",
+    ),
+    Override(
+        "3", "concepts/protocols.md", "privacy-holevo", "privacy", before=r"Holevo|[Pp]rivacy", window=800
+    ),
     Override("3", "concepts/protocols.md", "counting-rules", "counting rules", before=r"ledger", window=120),
-    Override("4", "concepts/simulator.md", "circuits-as-data", "parameter references",
-             after=r" parameter references\b", consume=True),
-    Override("4.2", "concepts/gradients.md", "layer-shadows-layers", "layers of commuting generators",
-             after=r" layers\b", consume=True),
-    Override("4.2", "concepts/gradients.md", "layer-shadows-ancilla", "the layer-shadow derivation",
-             after=r" writes the ancilla first"),
-    Override("5", "concepts/shadows.md", "shadows-on-hardware", "grouped variant",
-             after=r"'s grouped variant\b", consume=True),
-    Override("5", "concepts/shadows.md", "shadows-on-hardware", "shadows on hardware",
-             before=r"ONE circuit|one job|ONE primitive", window=120),
-    Override("6", "concepts/conventions.md", "units", "units", after=r" units\b", consume=True,
-             plain_consume=True),
-    Override("6", "concepts/conventions.md", "qubit-order", "qubit order",
-             before=r"[Qq]ubit order|wire order|big-endian|little-endian|most significant|wire q\b"),
-    Override("6", "concepts/conventions.md", "precision", "precision",
-             before=r"complex128|complex64|[Pp]recision|[Tt]olerance"),
-    Override("7", "concepts/hardware-stack.md", "transpiling", "transpiling",
-             before=r"optimization_level|broken couplers"),
-    Override("7", "concepts/hardware-stack.md", "local-testing-mode", "local testing mode",
-             before=r"[Nn]oise", window=120),
-    Override("7", "concepts/hardware-stack.md", "one-job-per-task", "one job per task",
-             before=r"ONE primitive job|one job", window=120),
-    Override("1", "concepts/index.md", "what-qdist-is-for", "the communication advantage",
-             after=r"'s advantage\b", consume=True),
-    Override(None, "concepts/index.md", "design-reference", "design reference",
-             after=r" \(shared with the project\)", consume=True, plain_consume=True),
+    Override(
+        "4",
+        "concepts/simulator.md",
+        "circuits-as-data",
+        "parameter references",
+        after=r" parameter references\b",
+        consume=True,
+    ),
+    Override(
+        "4.2",
+        "concepts/gradients.md",
+        "layer-shadows-layers",
+        "layers of commuting generators",
+        after=r" layers\b",
+        consume=True,
+    ),
+    Override(
+        "4.2",
+        "concepts/gradients.md",
+        "layer-shadows-ancilla",
+        "the layer-shadow derivation",
+        after=r" writes the ancilla first",
+    ),
+    Override(
+        "5",
+        "concepts/shadows.md",
+        "shadows-on-hardware",
+        "grouped variant",
+        after=r"'s grouped variant\b",
+        consume=True,
+    ),
+    Override(
+        "5",
+        "concepts/shadows.md",
+        "shadows-on-hardware",
+        "shadows on hardware",
+        before=r"ONE circuit|one job|ONE primitive",
+        window=120,
+    ),
+    Override(
+        "6", "concepts/conventions.md", "units", "units", after=r" units\b", consume=True, plain_consume=True
+    ),
+    Override(
+        "6",
+        "concepts/conventions.md",
+        "qubit-order",
+        "qubit order",
+        before=r"[Qq]ubit order|wire order|big-endian|little-endian|most significant|wire q\b",
+    ),
+    Override(
+        "6",
+        "concepts/conventions.md",
+        "precision",
+        "precision",
+        before=r"complex128|complex64|[Pp]recision|[Tt]olerance",
+    ),
+    Override(
+        "7",
+        "concepts/hardware-stack.md",
+        "transpiling",
+        "transpiling",
+        before=r"optimization_level|broken couplers",
+    ),
+    Override(
+        "7",
+        "concepts/hardware-stack.md",
+        "local-testing-mode",
+        "local testing mode",
+        before=r"[Nn]oise",
+        window=120,
+    ),
+    Override(
+        "7",
+        "concepts/hardware-stack.md",
+        "one-job-per-task",
+        "one job per task",
+        before=r"ONE primitive job|one job",
+        window=120,
+    ),
+    Override(
+        "1",
+        "concepts/index.md",
+        "what-qdist-is-for",
+        "the communication advantage",
+        after=r"'s advantage\b",
+        consume=True,
+    ),
+    Override(
+        None,
+        "concepts/index.md",
+        "design-reference",
+        "design reference",
+        after=r" \(shared with the project\)",
+        consume=True,
+        plain_consume=True,
+    ),
 )
 
 # The old file name is assembled so that this script does not itself contain the citation it removes.
@@ -386,7 +487,8 @@ class Index:
                     continue
                 if members is None:
                     names = [
-                        n for n in mod.defs
+                        n
+                        for n in mod.defs
                         if not n.startswith("_") and (mod.exports is None or n in mod.exports)
                     ]
                 else:
@@ -410,7 +512,9 @@ def _directives(text: str):
         block = []
         while i < len(lines):
             indented = lines[i].startswith((" ", "\t")) and bool(lines[i].strip())
-            blank_inside = not lines[i].strip() and i + 1 < len(lines) and lines[i + 1].startswith((" ", "\t"))
+            blank_inside = (
+                not lines[i].strip() and i + 1 < len(lines) and lines[i + 1].startswith((" ", "\t"))
+            )
             if not (indented or blank_inside):
                 break
             block.append(lines[i])
@@ -648,7 +752,9 @@ class Rewriter:
             pkg = mod if is_pkg else mod.rpartition(".")[0]
             cands = [f"{pkg}.{rel}", f"{mod}.{rel}"] if mod else []
         else:
-            cands = [f"{mod}.{'.'.join(ctx.classes[: i + 1])}.{name}" for i in reversed(range(len(ctx.classes)))]
+            cands = [
+                f"{mod}.{'.'.join(ctx.classes[: i + 1])}.{name}" for i in reversed(range(len(ctx.classes)))
+            ]
             cands += [f"{mod}.{name}"] if mod else []
             cands += [name]
             # then the enclosing packages (nearest first) and the top-level exports
@@ -879,8 +985,12 @@ def targets(root: Path):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1],
-                    help="repository root (default: the parent of tools/)")
+    ap.add_argument(
+        "--root",
+        type=Path,
+        default=Path(__file__).resolve().parents[1],
+        help="repository root (default: the parent of tools/)",
+    )
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a rewrite is due")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every unresolved role with its places")
     args = ap.parse_args(argv)
@@ -890,7 +1000,10 @@ def main(argv=None) -> int:
     rw = Rewriter(root, index, stats)
     missing = [f"docs/{p}#{a}" for p, a, _ in SECTIONS.values() if a not in rw.anchors.get(p, set())]
     if missing:
-        print("error: the design pages are not in place; missing anchors: " + ", ".join(missing), file=sys.stderr)
+        print(
+            "error: the design pages are not in place; missing anchors: " + ", ".join(missing),
+            file=sys.stderr,
+        )
         return 2
     scanned = 0
     for path in targets(root):
@@ -909,8 +1022,9 @@ def main(argv=None) -> int:
     print(f"fix_docstrings: {scanned} files scanned, {len(stats.files_changed)} {verb}")
     for f in stats.files_changed:
         print(f"  {f}")
-    by_sec = ", ".join(f"§{k}: {v}" if k != "(whole)" else f"whole reference: {v}"
-                       for k, v in sorted(stats.sections.items()))
+    by_sec = ", ".join(
+        f"§{k}: {v}" if k != "(whole)" else f"whole reference: {v}" for k, v in sorted(stats.sections.items())
+    )
     print(f"design references replaced: {stats.citations} ({by_sec or 'none'})")
     total = stats.roles_linked + stats.roles_plain + stats.roles_plain_context
     print(
@@ -922,7 +1036,9 @@ def main(argv=None) -> int:
         print(f"unresolved roles that became plain code ({len(stats.unresolved)} names):")
         for name, n in sorted(stats.unresolved.items()):
             where = stats.unresolved_where[name]
-            shown = ", ".join(where if args.verbose else where[:2]) + ("" if args.verbose or len(where) <= 2 else ", …")
+            shown = ", ".join(where if args.verbose else where[:2]) + (
+                "" if args.verbose or len(where) <= 2 else ", …"
+            )
             print(f"  {name} ×{n}  ({shown})")
     for p in index.problems:
         print(f"note: {p}")

@@ -1,20 +1,20 @@
 """Backends: the exact simulator, PennyLane devices, Qiskit Aer, fake IBM devices and IBM Quantum
-hardware through Qiskit Runtime, all chosen by one string (issue 6; DESIGN.md §5, §7).
+hardware through Qiskit Runtime, all chosen by one string (issue 6; [classical shadows][classical-shadows], [the hardware stack][hardware-stack]).
 
     import qdist.backends as qb
     res = qb.gradient("fake:torino", circuit, params, obs, method="shadow", shots=4000, seed=1)
     res.value, res.std_error, res.extra["jobs"]           # one job for the whole gradient
 
-* strings: :func:`parse_backend` (``jax`` | ``pennylane:<device>`` | ``aer`` | ``fake:<name>`` |
-  ``ibm:<name>``), :func:`get_backend` (options: noise model, service, mitigation, retries);
-* tasks, one primitive job each: :func:`expval`, :func:`shadow`, :func:`gradient`
-  (``"param-shift"``, ``"shadow"``), :func:`inference` and :func:`distributed_gradient` (the network
+* strings: [`parse_backend`][qdist.backends.parse_backend] (``jax`` | ``pennylane:<device>`` | ``aer`` | ``fake:<name>`` |
+  ``ibm:<name>``), [`get_backend`][qdist.backends.get_backend] (options: noise model, service, mitigation, retries);
+* tasks, one primitive job each: [`expval`][qdist.backends.expval], [`shadow`][qdist.backends.shadow], [`gradient`][qdist.backends.gradient]
+  (``"param-shift"``, ``"shadow"``), [`inference`][qdist.backends.inference] and [`distributed_gradient`][qdist.backends.distributed_gradient] (the network
   protocols flattened onto one device);
-* primitives over qdist circuits: :func:`run_sampler`, :func:`run_estimator`;
-* jobs: :class:`JobRegistry` (``$QDIST_CACHE`` or ``~/.cache/qdist``); errors: :class:`BackendError`
-  (user mistakes, a ``ValueError``) and :class:`JobFailedError` (after the retries);
-* devices: :func:`fake_device`, :func:`fake_names`, :func:`restricted_noise_model`,
-  :func:`error_budget` (bias bound from the device's error rates).
+* primitives over qdist circuits: `run_sampler`, `run_estimator`;
+* jobs: [`JobRegistry`][qdist.backends.JobRegistry] (``$QDIST_CACHE`` or ``~/.cache/qdist``); errors: [`BackendError`][qdist.backends.BackendError]
+  (user mistakes, a ``ValueError``) and [`JobFailedError`][qdist.backends.JobFailedError] (after the retries);
+* devices: [`fake_device`][qdist.backends.fake_device], [`fake_names`][qdist.backends.fake_names], [`restricted_noise_model`][qdist.backends.restricted_noise_model],
+  [`error_budget`][qdist.backends.error_budget] (bias bound from the device's error rates).
 """
 
 from qdist.backends.cache import cache_dir

@@ -1,9 +1,9 @@
-"""Backend objects (issue 6, DESIGN §5, §7): :class:`Backend`, the resolved backend that
-:func:`qdist.backends.execute.run_sampler` / :func:`qdist.backends.execute.run_estimator` run a job
-on; :func:`get_backend`, which parses a backend string (:mod:`qdist.backends.spec`) and checks its
+"""Backend objects (issue 6, [classical shadows][classical-shadows], [the hardware stack][hardware-stack]): `Backend`, the resolved backend that
+`qdist.backends.execute.run_sampler` / `qdist.backends.execute.run_estimator` run a job
+on; [`get_backend`][qdist.backends.get_backend], which parses a backend string (`qdist.backends.spec`) and checks its
 options (error mitigation, retries, threads, optimization level); the width and shot checks; and
-:func:`simulator_seed`, the local simulators' seed (never 0: Runtime's local mode drops a 0 seed).
-The retry policy is described in :mod:`qdist.backends.jobs`.
+`simulator_seed`, the local simulators' seed (never 0: Runtime's local mode drops a 0 seed).
+The retry policy is described in `qdist.backends.jobs`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from qdist.backends.devices import fake_device, ibm_device, ibm_service
 from qdist.backends.registry import JobRegistry
 from qdist.backends.spec import BackendError, BackendSpec, parse_backend
 from qdist.measure.seeds import simulator_seed  # noqa: F401 (re-exported)
+from qdist.validate import check_shots as _check_shots
 
 MITIGATION = ("resilience_level", "twirling", "dynamical_decoupling")
 DD_SEQUENCES = ("XX", "XpXm", "XY4")
@@ -27,7 +26,7 @@ DD_SEQUENCES = ("XX", "XpXm", "XY4")
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class Backend:
-    """A resolved backend: what :func:`run_sampler` / :func:`run_estimator` need to run a job.
+    """A resolved backend: what `run_sampler` / `run_estimator` need to run a job.
 
     Attributes:
         spec: the parsed backend string.
@@ -102,7 +101,7 @@ def get_backend(
     threads: int = 1,
     min_qubits: int = 1,
 ) -> Backend:
-    """Resolve ``backend`` (a string of :mod:`qdist.backends.spec` or a :class:`Backend`).
+    """Resolve ``backend`` (a string of `qdist.backends.spec` or a `Backend`).
 
     Args:
         noise_model: ``aer``: an Aer ``NoiseModel``.
@@ -123,7 +122,9 @@ def get_backend(
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name}: expected an integer ≥ 0, got {value!r}")
     if optimization_level not in (2, 3):
-        raise ValueError(f"optimization_level: expected 2 or 3 (DESIGN §7), got {optimization_level!r}")
+        raise ValueError(
+            f"optimization_level: expected 2 or 3 (docs/concepts/hardware-stack.md#transpiling), got {optimization_level!r}"
+        )
     device = svc = None
     if spec.kind == "fake":
         device = fake_device(spec.name)
@@ -179,6 +180,5 @@ def check_width(backend: Backend, num_qubits: int, what: str = "circuit") -> Non
 
 
 def check_shots(shots, name: str = "shots") -> int:
-    if isinstance(shots, (bool, np.bool_)) or not isinstance(shots, (int, np.integer)) or int(shots) < 1:
-        raise ValueError(f"{name}: expected an integer ≥ 1, got {shots!r}")
-    return int(shots)
+    """Shots of a backend job: an integer ≥ 1 (`qdist.validate.check_shots`)."""
+    return _check_shots(shots, allow_none=False, name=name)

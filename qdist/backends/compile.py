@@ -1,18 +1,18 @@
-"""qdist circuits → Qiskit circuits for a device: state preparation, measurement, ISA form (DESIGN §6–7).
+"""qdist circuits → Qiskit circuits for a device: state preparation, measurement, ISA form ([conventions][conventions], [the hardware stack][hardware-stack]).
 
-* :func:`measured_circuit` appends single-qubit basis changes to a qdist circuit — fixed ones
+* `measured_circuit` appends single-qubit basis changes to a qdist circuit — fixed ones
   (``H`` for X, ``S†`` then ``H`` for Y) or a *parameterised* basis layer
   ``U(θ_r, 0, λ_r)`` per measured wire whose two angles are extra parameters, so that the random
-  bases of a classical shadow are parameter bindings of ONE circuit (DESIGN §5):
+  bases of a classical shadow are parameter bindings of ONE circuit ([shadows on hardware][shadows-on-hardware]):
   ``(θ_r, λ_r) = (π/2, π)`` → ``H`` (X), ``(π/2, π/2)`` → ``H·S†`` (Y), ``(0, 0)`` → ``I`` (Z).
-* :func:`qiskit_circuit` converts with :func:`qdist.to_qiskit` over ``ParameterVector("θ", P)``,
+* `qiskit_circuit` converts with [`qdist.to_qiskit`][qdist.to_qiskit] over ``ParameterVector("θ", P)``,
   binds the run-time ``data``, prepends ``StatePreparation`` of an initial state (qdist's big-endian
   vector reordered to Qiskit's little-endian one) and measures wire ``wires[i]`` into clbit ``i``.
-* :func:`isa_circuit` transpiles with ``generate_preset_pass_manager(optimization_level ≥ 2,
-  backend=…)`` (levels 0–1 can route through broken couplers, DESIGN §7) and a fixed
+* `isa_circuit` transpiles with ``generate_preset_pass_manager(optimization_level ≥ 2,
+  backend=…)`` (levels 0–1 can route through broken couplers, [transpiling][transpiling]) and a fixed
   ``seed_transpiler`` so the same circuit gives the same ISA circuit in every process (the job key
   hashes it). Results are memoised per device.
-* :func:`isa_observable` maps a qdist observable to a ``SparsePauliOp`` and applies the layout.
+* `isa_observable` maps a qdist observable to a ``SparsePauliOp`` and applies the layout.
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def pass_manager(device, optimization_level: int = 2):
     from qiskit.transpiler import generate_preset_pass_manager
 
     if optimization_level not in (2, 3):
-        raise ValueError(f"optimization_level: expected 2 or 3 (DESIGN §7), got {optimization_level!r}")
+        raise ValueError(
+            f"optimization_level: expected 2 or 3 (docs/concepts/hardware-stack.md#transpiling), got {optimization_level!r}"
+        )
     key = (id(device), optimization_level)
     if key not in _PASS_MANAGERS:
         with warnings.catch_warnings():  # qiskit-ibm-runtime's deprecated fractional-gate plugin

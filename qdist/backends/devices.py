@@ -1,8 +1,8 @@
 """Devices behind the backend strings: fake IBM devices, their restricted noise models, IBM Quantum.
 
-**Restricted noise model (DESIGN.md §7).** Qiskit Runtime's local testing mode hands the *whole*
+**Restricted noise model ([local testing mode][local-testing-mode]).** Qiskit Runtime's local testing mode hands the *whole*
 device noise model (133 qubits for Torino) to Aer on every job: 5–27 s per job whatever the circuit.
-:func:`restricted_noise_model` builds the same errors — Aer's ``basic_device_readout_errors`` and
+[`restricted_noise_model`][qdist.backends.restricted_noise_model] builds the same errors — Aer's ``basic_device_readout_errors`` and
 ``basic_device_gate_errors`` (gate error + thermal relaxation, temperature 0), exactly what
 ``FakeBackendV2._get_noise_model_from_backend_v2`` calls — from the device's calibration with the
 gate list cut down to the physical qubits the ISA circuit uses. Errors on other qubits cannot act on
@@ -10,11 +10,11 @@ the circuit, so the counts are bit-identical to the full device for the same ``s
 (tested); the model is pickled under ``<cache>/noise/`` keyed by device, calibration date, Aer version
 and qubits, so a later job loads it in ~0.1 s.
 
-**Error budget.** :func:`noise_bound` bounds how far a noisy expectation of a ±1-valued Pauli
+**Error budget.** `noise_bound` bounds how far a noisy expectation of a ±1-valued Pauli
 measurement can be from the ideal one, from the same error rates (see its docstring); the tests
 use it as the bias part of their tolerances.
 
-**IBM Quantum.** :func:`ibm_service` uses a saved account (``QiskitRuntimeService.save_account``) or
+**IBM Quantum.** `ibm_service` uses a saved account (``QiskitRuntimeService.save_account``) or
 ``QISKIT_IBM_TOKEN`` / ``QISKIT_IBM_INSTANCE`` and checks that one of them exists *before* creating
 the service, so a missing credential is a one-line error and never a network call.
 """
@@ -154,7 +154,7 @@ _BOUNDS: dict[int, tuple] = {}
 
 
 def _choi_bound(error) -> float:
-    """Memoised :func:`_choi_bound_uncached` (by object identity; the error is kept alive)."""
+    """Memoised `_choi_bound_uncached` (by object identity; the error is kept alive)."""
     hit = _BOUNDS.get(id(error))
     if hit is None or hit[0] is not error:
         if len(_BOUNDS) > 4096:
@@ -196,7 +196,7 @@ def noise_bound(noise_model, isa_circuit, measured_qubits=(), basis_change_qubit
     ``≤ r_q = max(P(1|0), P(0|1))``; a product of ±1 outcomes changes only if some bit flips, so the
     mean moves by at most ``2·Σ_q r_q``. Hence
 
-        bias ≤ gates + readout,  gates = Σ_{instructions} ‖E_g − id‖◇ (bounded by :func:`_choi_bound`),
+        bias ≤ gates + readout,  gates = Σ_{instructions} ‖E_g − id‖◇ (bounded by `_choi_bound`),
         readout = 2·Σ_{q measured} r_q.
 
     ``basis_change_qubits``: qubits on which an Estimator appends an X/Y basis change after the
@@ -259,7 +259,7 @@ def has_credentials() -> bool:
 
 def ibm_service(spec: str = "ibm"):
     """``QiskitRuntimeService`` from the environment or the saved account; one-line
-    :class:`BackendError` without credentials (checked before any network call)."""
+    [`BackendError`][qdist.backends.BackendError] without credentials (checked before any network call)."""
     if not has_credentials():
         raise BackendError(_NO_CREDENTIALS.format(spec=spec))
     from qiskit_ibm_runtime import QiskitRuntimeService

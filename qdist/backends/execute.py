@@ -1,11 +1,11 @@
-"""Run sampler and estimator PUBs on any backend: one call = ONE primitive job (issue 6, DESIGN §5, §7).
+"""Run sampler and estimator PUBs on any backend: one call = ONE primitive job (issue 6, [shadows on hardware][shadows-on-hardware], [one job per task][one-job-per-task]).
 
-* :func:`get_backend` resolves a backend string (:mod:`qdist.backends.spec`) and its options into a
-  :class:`Backend`.
-* :func:`run_sampler` — ``circuits[i]`` measured on ``measure[i]`` for every row of
+* [`get_backend`][qdist.backends.get_backend] resolves a backend string (`qdist.backends.spec`) and its options into a
+  `Backend`.
+* `run_sampler` — ``circuits[i]`` measured on ``measure[i]`` for every row of
   ``bindings[i]`` with ``shots[i]`` shots → bits ``(B_i, shots_i, k_i)`` (column j = wire
   ``measure[i][j]``; bit b ↔ eigenvalue ``(−1)^b``).
-* :func:`run_estimator` — ``⟨O_m⟩`` for every row of ``bindings[i]`` and observable
+* `run_estimator` — ``⟨O_m⟩`` for every row of ``bindings[i]`` and observable
   ``observables[i][m]`` → ``values (B_i, M_i)`` and ``stds`` with ``shots`` shots per measured
   qubit-wise-commuting group.
 
@@ -13,17 +13,17 @@ All PUBs of one call form one job. Qiskit kinds (``aer``, ``fake``, ``ibm``) go 
 ``qiskit_ibm_runtime``'s ``SamplerV2``/``EstimatorV2`` in every case — the ``mode`` is the IBM device
 on hardware and an ``AerSimulator`` locally (Runtime's local testing mode) — so the local path *is*
 the hardware path up to the mode. For ``fake:<name>`` that simulator carries the device's noise model
-restricted to the qubits the job's ISA circuits use (:func:`restricted_noise_model`); OpenMP threads
+restricted to the qubits the job's ISA circuits use ([`restricted_noise_model`][qdist.backends.restricted_noise_model]); OpenMP threads
 are off by default (``threads=1``: for ≤ 20-qubit density matrices they cost more than they give —
 measured 2× slower on 2 shared cores). ``pennylane:<device>`` runs each PUB row as a QNode built with
-:func:`qdist.to_pennylane`; ``jax`` samples the exact states of :mod:`shadows.layers`' batched
+[`qdist.to_pennylane`][qdist.to_pennylane]; ``jax`` samples the exact states of `shadows.layers`' batched
 executor. Estimator values on ``pennylane``/``jax`` come from the sampler on the QWC groups (the
 Estimator's own method).
 
-**Jobs.** Every job of a non-``jax`` backend goes through the :class:`JobRegistry` (record before
+**Jobs.** Every job of a non-``jax`` backend goes through the [`JobRegistry`][qdist.backends.JobRegistry] (record before
 awaiting; a finished job with the same key is loaded, not resubmitted). **Retries:** a failed job
 is submitted again after ``backoff·2^a`` seconds (a = 0, 1, …) up to ``retries`` times (default
-2 retries, backoff 2 s); after the last one :class:`JobFailedError` names the job and the reason.
+2 retries, backoff 2 s); after the last one [`JobFailedError`][qdist.backends.JobFailedError] names the job and the reason.
 **Seeds:** local simulators get ``seed_simulator`` derived from ``seed`` (never 0: Runtime's local
 mode drops a 0 seed); real devices ignore it.
 """
@@ -233,7 +233,7 @@ def run_sampler(
     """Sample ``circuits`` (qdist) for every row of their ``bindings`` in ONE job (module docstring).
 
     Args:
-        backend: backend string or :class:`Backend`.
+        backend: backend string or `Backend`.
         circuits: a circuit or a list; ``bindings``: one ``(B_i, P_i)`` array per circuit.
         shots: per circuit (int or list); ``seed``: int.
         measure: measured wires per circuit (default: all, in order).
@@ -268,7 +268,7 @@ def run_estimator(
 
     ``observables``: one observable (for every circuit), a flat list (the same ``M`` observables
     for every circuit) or a list of lists (``observables[i]`` for circuit ``i``); qdist
-    observables or anything :func:`qdist.as_observable` accepts. ``shots`` per measured
+    observables or anything [`qdist.as_observable`][qdist.as_observable] accepts. ``shots`` per measured
     qubit-wise-commuting group. ``stds`` are the Estimator's (Qiskit reports
     ``Σ_k |c_k| σ_k/√shots`` for a Pauli sum, an upper bound); on ``jax``/``pennylane`` the
     empirical standard error of the group means.

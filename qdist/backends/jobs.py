@@ -1,11 +1,11 @@
-"""Jobs (issue 6, DESIGN §5): what a primitive job returns (:class:`JobOutcome`, and the
-:class:`SamplerRun` / :class:`EstimatorRun` answers), :func:`run_job` — every job of a non-``jax``
-backend goes through the :class:`~qdist.backends.registry.JobRegistry` (record before awaiting; a
+"""Jobs (issue 6, [classical shadows][classical-shadows]): what a primitive job returns (`JobOutcome`, and the
+`SamplerRun` / `EstimatorRun` answers), `run_job` — every job of a non-``jax``
+backend goes through the [`JobRegistry`][qdist.backends.JobRegistry] (record before awaiting; a
 finished job with the same key is loaded, not resubmitted); **retries:** a failed job is submitted
 again after ``backoff·2^a`` seconds (a = 0, 1, …) up to ``retries`` times (default 2 retries,
-backoff 2 s); after the last one :class:`JobFailedError` names the job and the reason —,
-:func:`fetch_job` and :func:`convert_result` (a Runtime result → the registry's arrays), the job
-record's metadata and digests, and :class:`_LocalJob` (a job run in this process).
+backoff 2 s); after the last one [`JobFailedError`][qdist.backends.JobFailedError] names the job and the reason —,
+`fetch_job` and `convert_result` (a Runtime result → the registry's arrays), the job
+record's metadata and digests, and `_LocalJob` (a job run in this process).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class JobOutcome:
 
 @dataclass(frozen=True)
 class SamplerRun:
-    """:func:`run_sampler`'s answer: ``bits[i]`` ``(B_i, shots_i, k_i)`` uint8, and the job."""
+    """`run_sampler`'s answer: ``bits[i]`` ``(B_i, shots_i, k_i)`` uint8, and the job."""
 
     bits: list
     job: JobOutcome
@@ -48,7 +48,7 @@ class SamplerRun:
 
 @dataclass(frozen=True)
 class EstimatorRun:
-    """:func:`run_estimator`'s answer: ``values[i]``/``stds[i]`` ``(B_i, M_i)``, and the job."""
+    """`run_estimator`'s answer: ``values[i]``/``stds[i]`` ``(B_i, M_i)``, and the job."""
 
     values: list
     stds: list

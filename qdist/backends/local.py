@@ -1,6 +1,6 @@
 """The ``jax`` and ``pennylane:<device>`` backends (issue 6): ``jax`` samples the exact states of
 the exact device (`qdist.devices.exact`) (exact multinomial sampling of the Born probabilities);
-``pennylane:<device>`` runs each PUB row as a QNode built with :func:`qdist.to_pennylane`.
+``pennylane:<device>`` runs each PUB row as a QNode built with [`qdist.to_pennylane`][qdist.to_pennylane].
 Estimator values on both come from the sampler on the qubit-wise-commuting groups (the Estimator's
 own method).
 """

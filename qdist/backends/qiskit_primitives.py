@@ -1,4 +1,4 @@
-"""The Qiskit Runtime side of a job (issue 6, DESIGN §7): the ``mode`` of a ``SamplerV2``/
+"""The Qiskit Runtime side of a job (issue 6, [the hardware stack][hardware-stack]): the ``mode`` of a ``SamplerV2``/
 ``EstimatorV2`` (the IBM device on hardware; locally an ``AerSimulator`` carrying the device's noise
 model restricted to the qubits the job uses, cached per noise model, device and thread count), the
 run options (``seed_simulator`` locally, error mitigation on a real device) and the
@@ -55,7 +55,7 @@ def _mode(backend: Backend, isas) -> object:
 
 
 def run_options(backend: Backend, seed: int) -> dict:
-    """What :func:`_configure` sets: ``seed_simulator`` locally, the mitigation options on a device."""
+    """What `_configure` sets: ``seed_simulator`` locally, the mitigation options on a device."""
     if not backend.real_device:
         return {"seed_simulator": simulator_seed(seed)}
     return dict(backend.mitigation)

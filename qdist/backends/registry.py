@@ -1,6 +1,6 @@
 """The job registry: every primitive job on disk, recorded before it is awaited (issue 6, item 3).
 
-Layout under ``<cache>/jobs/`` (:func:`qdist.backends.cache.cache_dir`):
+Layout under ``<cache>/jobs/`` (`qdist.backends.cache.cache_dir`):
 
 * ``<key>.json`` — the record: ``key``, ``id`` (the provider's job id; ``local-…`` ids for local
   modes), ``backend``, ``device``, ``primitive`` (sampler | estimator), ``task``, ``circuits`` (hash
@@ -12,7 +12,7 @@ Layout under ``<cache>/jobs/`` (:func:`qdist.backends.cache.cache_dir`):
   for an estimator PUB), written when the job is done.
 
 The ``key`` is a content hash of backend + device + primitive + ISA circuits + bindings + shots +
-observables + seed + mitigation options (:func:`job_key`): running the same computation again — in
+observables + seed + mitigation options (`job_key`): running the same computation again — in
 this process or another one, after an interruption — finds the finished job and loads its arrays
 instead of submitting it again. A record left ``submitted`` by a killed run is re-attached through
 ``service.job(id)`` on IBM devices; local modes have no such call (their jobs die with the process)
@@ -119,7 +119,7 @@ class JobRegistry:
     # ------------------------------------------------------------------ writing
     def submitting(self, key: str, meta: dict, bindings: list[np.ndarray]) -> dict:
         """Record that job ``key`` is about to be submitted (status ``submitting``, no id yet), with its
-        inputs: if the process dies between the provider accepting the job and :meth:`submitted`, the
+        inputs: if the process dies between the provider accepting the job and [`submitted`][qdist.backends.JobRegistry.submitted], the
         record says so."""
         rec = self.get(key) or {"key": key, "attempts": []}
         rec.update(meta)

@@ -34,7 +34,7 @@ class JobFailedError(RuntimeError):
 
 @dataclass(frozen=True)
 class BackendSpec:
-    """A parsed backend string: ``kind`` (one of :data:`KINDS`) and the device ``name`` (or ``None``)."""
+    """A parsed backend string: ``kind`` (one of `KINDS`) and the device ``name`` (or ``None``)."""
 
     kind: str
     name: str | None = None
@@ -52,7 +52,7 @@ class BackendSpec:
 
 
 def parse_backend(text) -> BackendSpec:
-    """``"fake:torino"`` → ``BackendSpec("fake", "torino")``; a one-line :class:`BackendError` naming
+    """``"fake:torino"`` → ``BackendSpec("fake", "torino")``; a one-line [`BackendError`][qdist.backends.BackendError] naming
     ``backend`` for anything else than the five forms of the module docstring."""
     if isinstance(text, BackendSpec):
         return text

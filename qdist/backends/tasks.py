@@ -304,7 +304,7 @@ def distributed_gradient(
 # error budget
 # ---------------------------------------------------------------------------------------------
 def error_budget(backend, circuit: Circuit, observable=None, *, state=None, data=None, measure=None) -> dict:
-    """:func:`qdist.backends.devices.noise_bound` of the ISA circuit a job would run: bias bound of
+    """`qdist.backends.devices.noise_bound` of the ISA circuit a job would run: bias bound of
     a ±1 measurement times ``Σ_k |c_k|`` of ``observable`` (or of the sampled wires ``measure``),
     capped at ``2·Σ_k |c_k|`` (deep circuits on noisy devices make the bound vacuous).
     Zero for backends without noise (``jax``, ``pennylane``, noiseless ``aer``)."""
@@ -343,11 +343,11 @@ def error_budget(backend, circuit: Circuit, observable=None, *, state=None, data
 def gradient_error_budget(
     backend, circuit: Circuit, observable, *, method: str = "param-shift", state=None, data=None
 ) -> np.ndarray:
-    """Per-parameter bound on the device-noise bias of :func:`gradient` (derandomised basis).
+    """Per-parameter bound on the device-noise bias of [`gradient`][qdist.backends.gradient] (derandomised basis).
 
     * param-shift: ``∂_i = Σ_{j→i} coeff_j Σ_μ c_μ f(φ + s_μ e_j)``; every shifted circuit has the
       same ISA gates (angles only change), so ``bias_i ≤ Σ_{j→i} |coeff_j| Σ_μ |c_μ| · B``, ``B``
-      the :func:`error_budget` of the slot circuit and ``O``;
+      the [`error_budget`][qdist.backends.error_budget] of the slot circuit and ``O``;
     * shadow: ``∂_i = −Σ_{ℓ,k} c_k ⟨O_i⟩_{Φ_ℓk}`` so ``bias_i ≤ Σ_{ℓ ∋ i, k} |c_k| B_ℓk(O_i)``.
     """
     obs = as_observable(observable, circuit.num_qubits)

@@ -1,1 +1,1 @@
-"""The ``qdist`` command line: one module per sub-command, registered in :data:`COMMANDS`."""
+"""The ``qdist`` command line: one module per sub-command, registered in `COMMANDS`."""

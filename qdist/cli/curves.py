@@ -6,9 +6,9 @@
                  [--no-progress]
 
 Writes DIR/curves.csv, DIR/curves.json, DIR/crossover.json and DIR/curves.png (atomically) and
-prints a one-line summary per quantum scheme (see :mod:`qdist.reports.curves`). The simulated
+prints a one-line summary per quantum scheme (see [`qdist.reports.curves`][qdist.reports.curves]). The simulated
 points run on local spawned processes, or on a Dask cluster with ``--scheduler tcp://host:port`` (or
-the ``QDIST_SCHEDULER`` environment variable); see :mod:`qdist.scale.executor`. Exit code 1 when some
+the ``QDIST_SCHEDULER`` environment variable); see `qdist.scale.executor`. Exit code 1 when some
 simulated points failed (the others are written).
 """
 

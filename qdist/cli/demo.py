@@ -14,7 +14,7 @@ the same split and batches:
 on the binary task 3 vs 8 and (not with ``--quick``) on the 6-class task 0–5 (one Z readout per
 qubit), all with Adam and a cosine learning-rate decay, batches of 32. It prints a table (test accuracy, qubits, classical bits, gradient copies, wall time),
 writes ``report.json``, the learning curves, accuracy against communication and the
-communication-cost curves (:func:`qdist.reports.curves.run_curves`) into ``--out``, and prints
+communication-cost curves ([`qdist.reports.curves.run_curves`][qdist.reports.curves.run_curves]) into ``--out``, and prints
 where they are. ``--quick``: the binary task only, fewer epochs, closed-form curves only.
 """
 

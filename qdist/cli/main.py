@@ -8,6 +8,8 @@ import importlib
 import os
 import sys
 
+from qdist.precision import x64
+
 #: sub-command name -> module under qdist.cli; each module defines ``add_parser(subparsers)``
 #: (returning the parser) and ``run(args) -> int``.
 COMMANDS = {
@@ -43,6 +45,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     return parser, modules
 
 
+@x64
 def main(argv: list[str] | None = None) -> int:
     parser, modules = build_parser()
     args = parser.parse_args(argv)

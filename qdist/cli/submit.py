@@ -6,7 +6,7 @@ Aer, a fake IBM device emulated locally, or real IBM hardware — and print the 
 
 Tasks (each ONE primitive job): ``expval`` — ⟨O⟩ of a hardware-efficient circuit (per layer RY and
 RZ on every wire, then a CNOT chain; θ ~ U(−π, π) from ``--seed``); ``gradient`` — its gradient by
-``--method param-shift`` or ``shadow`` (layer shadows, DESIGN §4.2); ``shadow`` — a classical
+``--method param-shift`` or ``shadow`` ([layer shadows][layer-shadows]); ``shadow`` — a classical
 shadow of its state (``--shots`` snapshots), with the single- and nearest-neighbour ZZ estimates;
 ``inference`` — the distributed model's readouts ⟨Z_c⟩ (flattened onto one device: |x⟩ by state
 preparation, Alice's data bound in). ``--circuit network`` runs expval/gradient/shadow on that

@@ -7,7 +7,7 @@
 
 Writes OUT/report.json, OUT/learning_curves.png, OUT/accuracy_vs_communication.png and a checkpoint
 per model in OUT/checkpoints/ after every epoch (``--resume`` continues from them), and prints a
-table of the results. See :mod:`qdist.learn.train` for the protocol and its ledger.
+table of the results. See `qdist.learn.train` for the protocol and its ledger.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ import numpy as np
 from qdist.devices.protocol import Expectations, Run
 from qdist.measure.observation import observe_stats, plan_observation
 from qdist.measure.sampling import basis_probabilities, marginal_probabilities, sample_counts
+from qdist.precision import x64
 from qdist.sim.execute import check_data
 from qdist.sim.oprun import executor
 from qdist.sim.slots import slot_values
@@ -40,6 +41,7 @@ def _row_block(x, lo: int, hi: int, padded: int):
     return block
 
 
+@x64
 def run_states(run: Run) -> np.ndarray:
     """Final state vectors ``(R, 2ⁿ)`` of every row of ``run``."""
     c = run.circuit
@@ -70,6 +72,7 @@ class ExactDevice:
     name: str = "jax"
     exact: bool = True
 
+    @x64
     def run(self, batch: Sequence[Run], seed: int, with_probabilities: bool = False):
         """Outcomes of every run (module docstring); with ``with_probabilities`` also the exact
         outcome probabilities of every sampling run (``None`` for expectation runs):

@@ -1,7 +1,7 @@
 """``method="exact"``: the adjoint reverse sweep — a simulation-only reference with no copies.
 
 ``∇f`` from one forward and one backward sweep over the state vector, O(1) extra states (see
-[exact gradients](../../concepts/gradients.md#exact-gradients-and-parameter-shift)). A real
+[exact gradients][exact-and-parameter-shift]). A real
 device cannot run it: it needs the state vector, so its plan is empty and ``finish`` calls the
 simulator.
 """

@@ -1,5 +1,5 @@
 """A shot estimate of ``f(θ)`` with the estimators' measurement machinery (the denominator of
-"backpropagation scaling", see [the gradient estimators](../../concepts/gradients.md))."""
+"backpropagation scaling", see [the gradient estimators][gradients])."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from qdist.estimators.inputs import device_seed, prepare_inputs
 from qdist.interop.observables import as_observable
 from qdist.measure.groups import GROUPINGS
 from qdist.measure.seeds import require_seed
+from qdist.precision import x64
 from qdist.sim.circuit import Circuit
 from qdist.sim.slots import angle_slots, slot_circuit, slot_values
 from qdist.validate import check_choice, check_shots
@@ -18,6 +19,7 @@ from qdist.validate import check_choice, check_shots
 __all__ = ["expval_estimate"]
 
 
+@x64
 def expval_estimate(
     circuit: Circuit,
     params,

@@ -13,21 +13,11 @@ __all__ = ["device_seed", "prepare_batch", "prepare_inputs", "rows_per_sample"]
 
 
 def prepare_inputs(circuit: Circuit, params, state, data) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """``(params (P,), state (2ⁿ,) or None, data (D,))`` for one evaluation point."""
-    if not isinstance(circuit, Circuit):
-        raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
-    p = np.asarray(check_params(circuit, params))
-    if p.ndim != 1:
-        raise ValueError(
-            f"params: expected one parameter vector ({circuit.num_params},), got shape {p.shape}"
-        )
+    """``(params (P,), state (2ⁿ,) or None, data (D,))`` for one evaluation point (no batch)."""
+    p, s, d, _, _ = prepare_batch(circuit, params, state, data)
     n = circuit.num_qubits
-    s = None
-    if state is not None:
-        s = np.asarray(as_state(state, n))
-        if s.ndim != 1:
-            raise ValueError(f"state: expected one state vector ({2**n},), got shape {tuple(s.shape)}")
-    d = np.asarray(check_data(circuit, data))
+    if s is not None and s.ndim != 1:
+        raise ValueError(f"state: expected one state vector ({2**n},), got shape {tuple(s.shape)}")
     if d.ndim != 1:
         raise ValueError(f"data: expected one data vector ({circuit.num_data},), got shape {tuple(d.shape)}")
     return p, s, d

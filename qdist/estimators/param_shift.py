@@ -6,7 +6,7 @@ rows are bindings of ONE slot circuit (`qdist.sim.slots.slot_circuit`), measured
 qubit-wise-commuting group of ``O`` with ``shots`` shots. Variance of component ``i``:
 ``Σ_{j→i} coeff_j² Σ_μ c_μ² Σ_g Var_g(φ + s_μ e_j)/shots``. Resources: ``circuits = Σ_j (#terms
 of rule j)``, ``copies = shots·circuits·#groups`` (0 when exact). Derivation:
-[parameter shift](../../concepts/gradients.md#exact-gradients-and-parameter-shift).
+[parameter shift][exact-and-parameter-shift].
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class GradientResult:
-    """A gradient estimate with its exact resource counts (DESIGN.md §4, §6 units).
+    """A gradient estimate with its exact resource counts ([gradient estimators][gradients], [units][units]).
 
     Attributes:
         value: the gradient, same order as ``params`` (batched: ``(B, P)``).

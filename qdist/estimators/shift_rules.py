@@ -4,7 +4,7 @@ For an angle whose generator has eigenvalue differences (frequencies) ``Ω = ω�
 equidistant rule (Wierichs et al. 2022) ``∂f = Σ_{μ=1}^{2R} ω(−1)^{μ−1}/(4R sin²(x_μ/2)) ·
 f(φ + x_μ/ω)``, ``x_μ = (2μ−1)π/(2R)``, is exact; Pauli rotations are the case ``R = 1``,
 ``ω = 1`` (shifts ``±π/2``, coefficients ``±1/2``). Derivation:
-[parameter shift](../../concepts/gradients.md#exact-gradients-and-parameter-shift).
+[parameter shift][exact-and-parameter-shift].
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from functools import lru_cache
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.precision import x64
 from qdist.sim.circuit import Op
 from qdist.sim.gates import gate_spec
 
@@ -22,6 +23,7 @@ __all__ = ["shift_rule"]
 
 
 @lru_cache(maxsize=256)
+@x64
 def _gate_frequencies(name: str, pos: int) -> tuple[float, ...]:
     """Positive frequencies of ``f`` in angle ``pos`` of gate ``name``: differences of the
     eigenvalues of ``G = i M†∂M`` (``∂M`` by a central difference, step 1e-5, error ~1e-10; the

@@ -1,6 +1,6 @@
 """Shots for a target accuracy: ``S(ε, δ) = ⌈2 ln(2/δ)/ε²⌉`` (Hoeffding for a mean of ±1 outcomes).
 
-See [protocols and their communication](../../concepts/protocols.md).
+See [protocols and their communication][protocols-and-communication].
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Observables from Qiskit and PennyLane, converted at the boundary (DESIGN.md §6).
+"""Observables from Qiskit and PennyLane, converted at the boundary ([conventions][conventions]).
 
 * Qiskit ``SparsePauliOp``: label character ``-1-q`` is qubit ``q`` (rightmost = qubit 0); Qiskit
   qubit q becomes qdist wire q.
@@ -16,7 +16,7 @@ from qdist.sim.observables import Observable, pauli_sum
 
 
 def from_sparse_pauli_op(op) -> Observable:
-    """``SparsePauliOp`` → :class:`Observable` (Qiskit qubit q ↦ wire q)."""
+    """``SparsePauliOp`` → [`Observable`][qdist.Observable] (Qiskit qubit q ↦ wire q)."""
     terms = []
     for label, coeff in op.to_list():
         c = complex(coeff)
@@ -29,7 +29,7 @@ def from_sparse_pauli_op(op) -> Observable:
 
 
 def from_pennylane_observable(op, wire_map: Mapping | None = None) -> Observable:
-    """PennyLane observable (Pauli words, sums, products, ``qml.Hamiltonian``) → :class:`Observable`."""
+    """PennyLane observable (Pauli words, sums, products, ``qml.Hamiltonian``) → [`Observable`][qdist.Observable]."""
     import pennylane as qml
 
     try:
@@ -52,7 +52,7 @@ def from_pennylane_observable(op, wire_map: Mapping | None = None) -> Observable
 
 
 def as_observable(obj, num_qubits: int | None = None, wire_map: Mapping | None = None) -> Observable:
-    """Accept a qdist :class:`Observable`, a Qiskit ``SparsePauliOp``/``Pauli``, a PennyLane
+    """Accept a qdist [`Observable`][qdist.Observable], a Qiskit ``SparsePauliOp``/``Pauli``, a PennyLane
     operator, or a dense label string (qdist order, wire 0 first)."""
     if isinstance(obj, Observable):
         obs = obj

@@ -1,4 +1,4 @@
-"""PennyLane tapes / quantum functions ↔ qdist :class:`~qdist.sim.circuit.Circuit` (DESIGN.md §6).
+"""PennyLane tapes / quantum functions ↔ qdist [`Circuit`][qdist.Circuit] ([conventions][conventions]).
 
 PennyLane and qdist share the matrix convention (first wire = most significant bit), so matrices
 and Pauli words carry over unchanged; only wire *labels* are mapped to qdist wires ``0..n−1``.
@@ -6,7 +6,7 @@ and Pauli words carry over unchanged; only wire *labels* are mapped to qdist wir
 Parameters:
 
 * **tape** (``QuantumScript``): every scalar parameter of every operation becomes one entry of the
-  parameter vector, in tape order. :func:`pennylane_parameters` returns that vector: it equals
+  parameter vector, in tape order. [`pennylane_parameters`][qdist.interop.pennylane.pennylane_parameters] returns that vector: it equals
   ``np.array(tape.get_parameters(trainable_only=False, operations_only=True))`` when every op
   parameter is a scalar (array parameters — ``QubitUnitary`` matrices, ``StatePrep`` vectors — are
   fixed data and take no entry).
@@ -19,7 +19,7 @@ Operations outside the directly mapped set are expanded with ``op.decomposition(
 (operations without a decomposition but with a constant matrix become a fixed ``unitary``).
 ``GlobalPhase`` is dropped by default (the circuit then equals the PennyLane one up to a global
 phase, invisible to every measurement); ``global_phase=True`` keeps it exactly, as in
-:mod:`qdist.interop.qiskit`. Controlled global phases are relative phases and are always kept.
+[`qdist.interop.qiskit`][qdist.interop.qiskit]. Controlled global phases are relative phases and are always kept.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from qdist.interop.qiskit import _phase_ops, _shift
+from qdist.precision import x64
 from qdist.sim.circuit import Angle, Circuit, Op, diagonal, gate, make_circuit, pauli_rot, unitary
 
 __all__ = ["from_pennylane", "pennylane_parameters", "to_pennylane"]
@@ -308,6 +309,7 @@ def pennylane_parameters(tape) -> np.ndarray:
     return np.asarray(_scalar_leaves(tape), dtype=np.float64)
 
 
+@x64
 def from_pennylane(
     obj,
     wires: Sequence | None = None,
@@ -316,7 +318,7 @@ def from_pennylane(
     global_phase: bool = False,
     seed: int = 0,
 ) -> Circuit:
-    """PennyLane tape or quantum function → qdist :class:`Circuit` (module docstring).
+    """PennyLane tape or quantum function → qdist [`Circuit`][qdist.Circuit] (module docstring).
 
     Args:
         obj: a ``QuantumScript``/tape, or a quantum function ``qfunc(params)`` (a ``QNode`` is
@@ -436,7 +438,7 @@ def _pl_gate(name: str):
 
 
 def to_pennylane(circuit: Circuit, wires: Sequence | None = None) -> Callable:
-    """qdist :class:`Circuit` → PennyLane quantum function ``qfunc(params, data=None)``.
+    """qdist [`Circuit`][qdist.Circuit] → PennyLane quantum function ``qfunc(params, data=None)``.
 
     ``qfunc`` applies the ops (qdist wire i on PennyLane wire ``wires[i]``, default ``i``) and
     returns nothing; call it inside a QNode. It works with numpy and with JAX arrays under

@@ -1,4 +1,4 @@
-"""Qiskit ``QuantumCircuit`` ↔ qdist :class:`~qdist.sim.circuit.Circuit` (DESIGN.md §6).
+"""Qiskit ``QuantumCircuit`` ↔ qdist [`Circuit`][qdist.Circuit] ([conventions][conventions]).
 
 Qubit order: Qiskit qubit ``q`` (``qc.find_bit(q).index``, whatever the registers) is qdist wire
 ``q``. Qiskit matrices (``UnitaryGate``, ``DiagonalGate``) and Pauli labels are little-endian in their
@@ -101,7 +101,7 @@ class _Ctx:
         self.phases: list[Angle] = []
 
     def angle(self, value, where: str) -> Angle:
-        """``value`` (number or ``ParameterExpression``) → :class:`Angle`, checking affinity."""
+        """``value`` (number or ``ParameterExpression``) → [`Angle`][qdist.Angle], checking affinity."""
         from qiskit.circuit import ParameterExpression
 
         if not isinstance(value, ParameterExpression):
@@ -256,7 +256,7 @@ def _convert(qc, wires: Sequence[int], ctx: _Ctx, prefix: str) -> None:
 
 
 def from_qiskit(qc, *, parameters: Sequence | None = None, global_phase: bool = False) -> Circuit:
-    """Qiskit ``QuantumCircuit`` of unitary gates → qdist :class:`Circuit` (module docstring).
+    """Qiskit ``QuantumCircuit`` of unitary gates → qdist [`Circuit`][qdist.Circuit] (module docstring).
 
     Args:
         qc: the circuit; barriers and delays are skipped; gates without a direct qdist equivalent
@@ -370,7 +370,7 @@ def _gate_ctor(name: str):
 
 
 def to_qiskit(circuit: Circuit, params=None, *, data=None, parameters: Sequence | None = None):
-    """qdist :class:`Circuit` → Qiskit ``QuantumCircuit`` (qdist wire w = Qiskit qubit w).
+    """qdist [`Circuit`][qdist.Circuit] → Qiskit ``QuantumCircuit`` (qdist wire w = Qiskit qubit w).
 
     Args:
         circuit: the circuit.
@@ -380,7 +380,7 @@ def to_qiskit(circuit: Circuit, params=None, *, data=None, parameters: Sequence 
             or a vector of length ``num_params`` to bind numeric angles.
         parameters: with ``params=None``, the Qiskit parameters to use instead of a new
             ``ParameterVector("θ", num_params)`` (e.g. a vector you keep and later pass to
-            :func:`from_qiskit`, so that entries no op uses keep their index).
+            [`from_qiskit`][qdist.interop.qiskit.from_qiskit], so that entries no op uses keep their index).
         data: the run-time data vector, required when the circuit has ``data_phase`` ops (they
             become ``DiagonalGate``\\ s with ``diag(exp(i·scale·data[start:stop]))``).
 

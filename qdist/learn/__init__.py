@@ -1,12 +1,12 @@
 """Training the distributed quantum model end to end, with a classical MLP baseline.
 
-* :mod:`.data` — scikit-learn's bundled data sets (digits, breast cancer) and CSV files; seeded
+* `data` — scikit-learn's bundled data sets (digits, breast cancer) and CSV files; seeded
   stratified split, min–max scaling fitted on the training split;
-* :mod:`.quantum_trainer` — the network model's training step: one estimator call per readout for
+* `quantum_trainer` — the network model's training step: one estimator call per readout for
   a whole mini-batch (batched engine) or the network protocols sample by sample;
-* :mod:`.train` — the training loop (optax), the per-step protocol and its ledger, checkpoints;
-* :mod:`.mlp` — the classical MLP trained by backprop, its pipeline-parallel communication;
-* :mod:`.checkpoint` — atomic checkpoints.
+* `train` — the training loop (optax), the per-step protocol and its ledger, checkpoints;
+* `mlp` — the classical MLP trained by backprop, its pipeline-parallel communication;
+* `checkpoint` — atomic checkpoints.
 """
 
 from qdist.learn.data import DATASETS, Dataset, load_dataset

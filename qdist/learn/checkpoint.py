@@ -1,12 +1,12 @@
 """Atomic training checkpoints: parameters, optimiser state, PRNG position, ledger totals, history.
 
 A checkpoint is one ``.npz`` file written through a temporary file in the same folder and
-``os.replace`` (:func:`qdist.network.ledger.atomic_write_bytes`), so a crash mid-write leaves the
+``os.replace`` (`qdist.network.ledger.atomic_write_bytes`), so a crash mid-write leaves the
 previous checkpoint intact. Arrays are stored bit for bit (float64 parameters, the optimiser's
 moment estimates and step count); everything else (epoch, PRNG position, exact integer ledger
 totals, history, the run's fingerprint) is JSON in the ``__meta__`` entry.
 
-Pytrees (parameters, optax states) are stored as their leaves in order; :func:`restore_tree` puts
+Pytrees (parameters, optax states) are stored as their leaves in order; `restore_tree` puts
 them back into the structure of a freshly initialised template, checking count, shapes and dtypes.
 """
 
@@ -23,7 +23,7 @@ from qdist.io import atomic_write_bytes
 
 
 def write_bytes(path, data: bytes) -> Path:
-    """:func:`atomic_write_bytes`, then the usual permissions (0666 minus the umask) instead of the
+    """`atomic_write_bytes`, then the usual permissions (0666 minus the umask) instead of the
     temporary file's 0600, so that reports can be read by others."""
     import os
 
@@ -43,7 +43,7 @@ def tree_arrays(prefix: str, tree) -> dict[str, np.ndarray]:
 
 
 def restore_tree(prefix: str, arrays: dict[str, np.ndarray], template):
-    """Rebuild a pytree shaped like ``template`` from :func:`tree_arrays` output."""
+    """Rebuild a pytree shaped like ``template`` from `tree_arrays` output."""
     leaves, treedef = jax.tree_util.tree_flatten(template)
     stored = sorted((k for k in arrays if k.startswith(prefix + "/")), key=lambda k: int(k.rsplit("/", 1)[1]))
     if len(stored) != len(leaves):
@@ -71,7 +71,7 @@ def save_checkpoint(path, arrays: dict[str, np.ndarray], meta: dict) -> Path:
 
 
 def load_checkpoint(path) -> tuple[dict[str, np.ndarray], dict]:
-    """``(arrays, meta)`` from :func:`save_checkpoint`."""
+    """``(arrays, meta)`` from `save_checkpoint`."""
     p = Path(path)
     try:
         with np.load(p, allow_pickle=False) as z:

@@ -1,7 +1,7 @@
-"""Settings of a training run: :class:`TrainConfig` (validated on construction; one-line errors name
-the field), its validation helpers and the choices it accepts — :data:`METHODS` (gradient
-estimators), :data:`OPTIMIZERS`, :data:`LR_SCHEDULES`, :data:`ENGINES` and :data:`SCHEDULES`. The
-engines and the training step they configure are described in :mod:`qdist.learn.train`.
+"""Settings of a training run: [`TrainConfig`][qdist.learn.TrainConfig] (validated on construction; one-line errors name
+the field), its validation helpers and the choices it accepts — `METHODS` (gradient
+estimators), `OPTIMIZERS`, `LR_SCHEDULES`, `ENGINES` and `SCHEDULES`. The
+engines and the training step they configure are described in `qdist.learn.train`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 from qdist.gradients import get_estimator
 from qdist.network import costs
+from qdist.validate import check_int, check_positive
 
 METHODS = costs.QUANTUM_GRADIENT_METHODS
 OPTIMIZERS = ("adam", "sgd")
@@ -26,19 +27,11 @@ SCHEDULES = ("pipeline", "interleaved")
 
 
 def _int(value, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name}: expected an integer ≥ {low}, got {value!r}")
-    return int(value)
+    return check_int(name, value, low)
 
 
 def _pos(value, name: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (math.isfinite(value) and value > 0)
-    ):
-        raise ValueError(f"{name}: expected a number > 0, got {value!r}")
-    return float(value)
+    return check_positive(name, value)
 
 
 @dataclass(frozen=True)
@@ -46,13 +39,13 @@ class TrainConfig:
     """Settings of one training run (validated on construction; one-line errors name the field).
 
     Attributes:
-        layers, parties, schedule, gamma: the :class:`ModelSpec` (``model="hea"``).
-        method: gradient estimator (:data:`METHODS`).
+        layers, parties, schedule, gamma: the `ModelSpec` (``model="hea"``).
+        method: gradient estimator (`METHODS`).
         shots: copies per estimator circuit/state (param-shift: per shifted circuit; shadow: per
             layer state; SPSA: per evaluation); default from ε, δ as the network protocols size it
-            (:func:`qdist.network.protocols.estimator_options`). Tomography sizes itself from ε, δ.
+            (`qdist.network.protocols.estimator_options`). Tomography sizes itself from ε, δ.
         epsilon, delta: target accuracy / failure probability of the inference readouts and of the
-            estimators (DESIGN §3).
+            estimators ([protocols and communication][protocols-and-communication]).
         optimizer, lr: ``"adam"`` or ``"sgd"`` and its learning rate.
         lr_schedule: ``"constant"`` or ``"cosine"`` (decay to lr/10 over the run's steps; the
             run's length then belongs to its fingerprint: resume with the same ``epochs``).

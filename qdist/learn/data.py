@@ -4,14 +4,14 @@
 * ``"breast_cancer"`` — 569 samples, 30 features → n = 5 qubits, labels malignant/benign;
 * a CSV file with a header row and a label column (every other column is a numeric feature).
 
-:func:`load_dataset` selects classes (``classes=[3, 8]`` → a binary task, ``[0, 1, 2, 3]`` →
+[`load_dataset`][qdist.learn.load_dataset] selects classes (``classes=[3, 8]`` → a binary task, ``[0, 1, 2, 3]`` →
 multi-class; default: every label), splits train/test with a seeded stratified split, and scales the
 features with a min–max scaling fitted **on the training split only**:
 ``x' = (x − min_train) / (max_train − min_train)`` (constant columns map to 0). Training features
 therefore lie in [0, 1]; test features may fall slightly outside.
 
 Min–max scaling keeps the images' non-negative pixel structure, which suits amplitude encoding
-|x⟩ = x/‖x‖ (DESIGN.md §2): on digits 3 vs 8 it trains markedly better than standardisation
+|x⟩ = x/‖x‖ ([the model][compositional-model]): on digits 3 vs 8 it trains markedly better than standardisation
 (z-scores), which flips the sign of half the amplitudes.
 
 Every user mistake is a ``ValueError`` whose one-line message starts with the argument name

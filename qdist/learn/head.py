@@ -1,5 +1,5 @@
-"""The classical head held by the last party (DESIGN.md §2): logits z_c = scale_c·f_c + bias_c of the
-quantum readouts f_c, and :func:`head_loss`, their cross-entropy (logistic for a binary task with one
+"""The classical head held by the last party ([the model][compositional-model]): logits z_c = scale_c·f_c + bias_c of the
+quantum readouts f_c, and `head_loss`, their cross-entropy (logistic for a binary task with one
 readout, softmax otherwise) with its derivatives ∂ℓ/∂z, from which the loss weights
 w_c = scale_c·∂ℓ/∂z_c of the quantum gradient follow.
 """

@@ -1,7 +1,7 @@
-"""The training loop shared by the quantum and the classical trainers: :func:`fit` (seeded shuffling
+"""The training loop shared by the quantum and the classical trainers: `fit` (seeded shuffling
 and per-step sampling, optax updates, exact evaluation after every epoch, atomic checkpoints and
-resuming from them — the checkpoint's fingerprint must match the run), :func:`make_optimizer`, and
-:class:`TrainResult`, what a run produced (history, per-step log, communication by purpose).
+resuming from them — the checkpoint's fingerprint must match the run), `make_optimizer`, and
+[`TrainResult`][qdist.learn.TrainResult], what a run produced (history, per-step log, communication by purpose).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import optax
 from qdist.learn.checkpoint import load_checkpoint, restore_tree, save_checkpoint, tree_arrays
 from qdist.learn.config import LR_SCHEDULES, OPTIMIZERS, _int
 from qdist.network.costs import CostTotals
+from qdist.precision import x64
 
 
 def make_optimizer(
@@ -54,7 +55,7 @@ def _sum(parts) -> CostTotals:
 
 @dataclass
 class TrainResult:
-    """What a training run produced (see :meth:`summary` for the report fields)."""
+    """What a training run produced (see [`summary`][qdist.learn.TrainResult.summary] for the report fields)."""
 
     name: str
     kind: str  # "quantum" | "classical"
@@ -126,6 +127,7 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}" if x < 1e4 else f"{x:.2e}"
 
 
+@x64
 def fit(
     trainer,
     *,
@@ -136,7 +138,7 @@ def fit(
     task: str = "",
     stop_after: int | None = None,
 ) -> TrainResult:
-    """Train ``trainer`` (:class:`QuantumTrainer` or :class:`qdist.learn.mlp.MLPTrainer`).
+    """Train ``trainer`` (`QuantumTrainer` or `qdist.learn.mlp.MLPTrainer`).
 
     Every epoch ends with an exact evaluation and, with ``out_dir``, an atomic checkpoint
     ``out_dir/checkpoints/<name>.npz``. ``resume=True`` continues from that checkpoint (same

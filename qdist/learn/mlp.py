@@ -2,16 +2,16 @@
 
 **Model.** ``N → h₁ → … → h_H → m`` with ReLU hidden layers (JAX + optax), the same loss as the
 quantum model (logistic for a binary task with m = 1 output, softmax cross-entropy otherwise), the
-same train/test split, batches and shuffling seeds (:func:`qdist.learn.train.fit`). Default hidden
-widths: ``(N,) · max(1, K − 1)`` — activations as wide as the data, the DESIGN §3 pipeline baseline.
+same train/test split, batches and shuffling seeds (`qdist.learn.train.fit`). Default hidden
+widths: ``(N,) · max(1, K − 1)`` — activations as wide as the data, the [pipeline baseline][classical-baselines].
 
-**Pipeline-parallel communication** (DESIGN §3, counted like the quantum ledger). The H + 1 weight
+**Pipeline-parallel communication** ([classical baselines][classical-baselines], counted like the quantum ledger). The H + 1 weight
 layers form K contiguous blocks (Alice first, holding x; sizes as equal as possible, the first
 blocks one larger). Per training sample, at each of the K − 1 block boundaries the activation
 crosses forward and its gradient backward, ``width·b`` bits each; Alice also sends the label
 (⌈log₂ M⌉ bits) to the last party, which computes the loss. Each party updates its own weights, so
 nothing else is sent. Per sample: ``2·b·Σ_boundaries width + ⌈log₂ M⌉`` bits, 2(K − 1) + 1
-messages. Every message is checked against the network (:func:`qdist.network.topology.pipeline`).
+messages. Every message is checked against the network ([`qdist.network.topology.pipeline`][qdist.network.topology.pipeline]).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from qdist.learn.train import TrainConfig, TrainResult, fit, make_optimizer
 from qdist.network.costs import CostTotals
 from qdist.network.ledger import CLASSICAL, Ledger, Message
 from qdist.network.topology import party_names, pipeline
+from qdist.precision import x64
 
 MLP_CATEGORIES = ("activation", "activation gradient", "label")
 
@@ -234,6 +235,7 @@ class MLPTrainer:
         return out
 
 
+@x64
 def train_mlp(
     dataset: Dataset,
     config: TrainConfig | None = None,

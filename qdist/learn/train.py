@@ -1,6 +1,6 @@
 """Training the distributed quantum classifier (and the loop shared with the classical MLP).
 
-**Model and loss** (DESIGN.md §2). The network layer's compositional model on n = ⌈log₂ N⌉ qubits
+**Model and loss** ([the model][compositional-model]). The network layer's compositional model on n = ⌈log₂ N⌉ qubits
 (`qdist.network.model.flat_circuit`): readouts f_c(θ; x) = ⟨Z_c⟩; a classical head held by the last party
 gives logits z_c = scale_c·f_c + bias_c; the loss is the cross-entropy (logistic for a binary task
 with one readout, softmax otherwise), averaged over a mini-batch. Its gradient is
@@ -12,11 +12,11 @@ so a training step needs, per sample, the readouts f_c (for the weights w_c) and
 
 **One training step on the network** (per sample of the batch; the ledger records every message):
 
-1. *inference* — :func:`qdist.network.protocols.run_inference` with ``result_to="last"``:
+1. *inference* — [`qdist.network.protocols.run_inference`][qdist.network.protocols.run_inference] with ``result_to="last"``:
    S(ε, δ/m) copies of |x⟩ pass through the pipeline and the last party measures the readouts f̂_c;
 2. *label* — Alice sends the label (⌈log₂ M⌉ bits) to the last party, which computes the loss,
    the weights w_c and the gradient of its classical head;
-3. *gradient* — one :func:`qdist.network.protocols.run_gradient` per readout c with the chosen
+3. *gradient* — one [`qdist.network.protocols.run_gradient`][qdist.network.protocols.run_gradient] per readout c with the chosen
    estimator (``"exact"``, ``"param-shift"``, ``"shadow"``, ``"tomography"``, ``"spsa"``);
 4. *loss weights* — with the ancilla estimators (shadow, tomography) each party measures its own
    derivatives, so the last party sends it the m weights w_c (m floats of b bits);
@@ -28,7 +28,7 @@ parties' separate updates equal one global update). ``"exact"`` is the simulatio
 exact readouts and adjoint gradients, no communication at all (as in the network layer).
 
 **Engines.** ``engine="protocol"`` runs exactly that, sample by sample, with the parties of
-:func:`qdist.network.model.build_model` and the real ledgers. ``engine="batched"`` (default for
+[`qdist.network.model.build_model`][qdist.network.model.build_model] and the real ledgers. ``engine="batched"`` (default for
 every estimator that takes a batch of input states) runs the same estimators on the whole batch at
 once — the readouts sampled on the exact device from the same multinomial, each readout's gradient
 from ONE call of the estimator with the batch of states and data (the estimates are really sampled,
@@ -48,7 +48,6 @@ charged to the ledger); ``inference_per_sample`` gives the cost of one classific
 
 from __future__ import annotations
 
-# Re-exported: every name of this module before its split stays importable from here.
 from qdist.learn.config import (  # noqa: F401
     ENGINES,
     LR_SCHEDULES,
@@ -74,7 +73,11 @@ from qdist.learn.loop import (  # noqa: F401
 )
 from qdist.learn.quantum_trainer import QUANTUM_CATEGORIES, QuantumTrainer, _encodable  # noqa: F401
 
+# Re-exported: every name of this module before its split stays importable from here.
+from qdist.precision import x64
 
+
+@x64
 def train_quantum(
     dataset: Dataset,
     config: TrainConfig | None = None,
@@ -86,7 +89,7 @@ def train_quantum(
     task: str = "",
     stop_after: int | None = None,
 ) -> TrainResult:
-    """Train the distributed quantum classifier on ``dataset`` (module docstring); see :func:`fit`
+    """Train the distributed quantum classifier on ``dataset`` (module docstring); see `fit`
     for ``out_dir``, ``resume`` and ``stop_after``."""
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):

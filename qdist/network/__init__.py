@@ -1,13 +1,13 @@
-"""Distributed learning over a simulated quantum network (DESIGN.md §2–3).
+"""Distributed learning over a simulated quantum network ([the model][compositional-model], [protocols and communication][protocols-and-communication]).
 
-* :mod:`.topology` — parties and links (two-party, K-party pipeline);
-* :mod:`.ledger` — the immutable communication ledger (messages with multiplicity);
-* :mod:`.model` — the compositional distributed model, its parties and the flattened circuit;
-* :mod:`.protocols` — distributed inference, gradients and training on the network;
-* :mod:`.classical` — classical baselines (pipeline backprop, ship-the-data, ship-the-model);
-* :mod:`.costs` — closed-form costs, equal to the simulated ledgers and valid up to N = 2⁶⁰;
-* :mod:`.linear` — linear classifiers with the margin as input;
-* :mod:`.privacy` — Holevo bounds on the information that left each party.
+* [`topology`][qdist.network.topology] — parties and links (two-party, K-party pipeline);
+* [`ledger`][qdist.network.ledger] — the immutable communication ledger (messages with multiplicity);
+* [`model`][qdist.network.model] — the compositional distributed model, its parties and the flattened circuit;
+* [`protocols`][qdist.network.protocols] — distributed inference, gradients and training on the network;
+* [`classical`][qdist.network.classical] — classical baselines (pipeline backprop, ship-the-data, ship-the-model);
+* [`costs`][qdist.network.costs] — closed-form costs, equal to the simulated ledgers and valid up to N = 2⁶⁰;
+* [`linear`][qdist.network.linear] — linear classifiers with the margin as input;
+* [`privacy`][qdist.network.privacy] — Holevo bounds on the information that left each party.
 """
 
 from qdist.network.classical import classical_ledger, run_classical

@@ -1,7 +1,7 @@
-"""Classical baselines on the classical counterpart of the same model (DESIGN.md §3).
+"""Classical baselines on the classical counterpart of the same model ([classical baselines][classical-baselines]).
 
 The classical counterpart computes f and ∇f exactly (here: the state-vector simulation of the same
-unitaries). What it *sends* follows DESIGN §3 with b-bit floats (b = 32 by default, 64 as an option):
+unitaries). What it *sends* follows [protocols and communication][protocols-and-communication] with b-bit floats (b = 32 by default, 64 as an option):
 an activation is N floats (N·b bits) — the width of the data; a classical simulation of the quantum
 model itself would need 2·2ⁿ floats per activation, so the count is favourable to the classical side.
 
@@ -14,7 +14,7 @@ model itself would need 2·2ⁿ floats per activation, so the count is favourabl
   returns their gradient blocks.
 
 Every message is checked against the network (classical links join every pair) and recorded in a
-ledger that equals :func:`qdist.network.costs.classical_cost` exactly.
+ledger that equals [`qdist.network.costs.classical_cost`][qdist.network.costs.classical_cost] exactly.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Closed-form communication costs of every protocol (DESIGN.md §3), exact on Python integers.
+"""Closed-form communication costs of every protocol ([protocols and communication][protocols-and-communication]), exact on Python integers.
 
-Nothing here builds a 2ⁿ array: the formulas take a :class:`~qdist.network.model.ModelSpec` (pure
+Nothing here builds a 2ⁿ array: the formulas take a [`ModelSpec`][qdist.network.model.ModelSpec] (pure
 integers) and extend to N = 2⁶⁰ and beyond. The simulated ledgers of
-:mod:`qdist.network.protocols` and :mod:`qdist.network.classical` equal these formulas exactly;
+[`qdist.network.protocols`][qdist.network.protocols] and [`qdist.network.classical`][qdist.network.classical] equal these formulas exactly;
 the tests check it configuration by configuration.
 
 Notation: n = ⌈log₂ N⌉ qubits, H = forward hops per copy (K − 1 for a pipeline, L − 1 interleaved),
@@ -23,7 +23,7 @@ Quantum protocols (per sample):
   segment s for the uncompute U_{>j}† (H − s hops): 2H − s hops. The owner measures and keeps its own
   derivatives: no classical message. Copies: layer shadows S(ε, δ/P) per commuting layer (exact);
   shadow tomography one threshold-search run per segment, a random number of copies bounded by
-  :func:`tomography_copies` — polylogarithmic in P_s, so it stays polylog(N) even when a party
+  `tomography_copies` — polylogarithmic in P_s, so it stays polylog(N) even when a party
   holds N parameters.
 * gradient, exact: the adjoint sweep is a simulation-only reference — no communication at all.
 
@@ -43,14 +43,13 @@ are paid T·B times, the per-step parts (parameters, gradient blocks) T times.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import asdict, dataclass
 
 from qdist.estimators.protocol import CopyShape
 from qdist.estimators.sizing import shots_for as _shots_for
 from qdist.gradients import BUILTIN, get_estimator
 from qdist.network.model import ModelSpec
+from qdist.validate import check_bits, check_count, check_delta, check_epsilon  # noqa: F401 (re-exported)
 from shadows.tomography_estimator import run_bound
 
 DEFAULT_BITS = 32
@@ -67,32 +66,6 @@ TASKS = ("inference", "gradient", "training")
 # ------------------------------------------------------------------------------------------------
 
 
-def check_epsilon(epsilon) -> float:
-    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not math.isfinite(epsilon):
-        raise ValueError(f"epsilon: expected a number > 0, got {epsilon!r}")
-    if epsilon <= 0:
-        raise ValueError(f"epsilon: expected a number > 0, got {epsilon}")
-    return float(epsilon)
-
-
-def check_delta(delta) -> float:
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not 0 < delta < 1:
-        raise ValueError(f"delta: expected a number in (0, 1), got {delta!r}")
-    return float(delta)
-
-
-def check_bits(bits) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, numbers.Integral) or bits < 1:
-        raise ValueError(f"bits: expected a positive integer (32 or 64), got {bits!r}")
-    return int(bits)
-
-
-def check_count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name}: expected an integer ≥ 1, got {value!r}")
-    return int(value)
-
-
 def shots_for(epsilon: float, delta: float) -> int:
     """S(ε, δ) = ⌈2 ln(2/δ)/ε²⌉ (`qdist.estimators.sizing.shots_for`, after this module's checks)."""
     return _shots_for(check_epsilon(epsilon), check_delta(delta))
@@ -105,7 +78,7 @@ def shots_for(epsilon: float, delta: float) -> int:
 
 @dataclass(frozen=True)
 class CostTotals:
-    """Exact totals of a protocol: the same four numbers as :meth:`Ledger.totals`."""
+    """Exact totals of a protocol: the same four numbers as [`Ledger.totals`][qdist.network.ledger.Ledger.totals]."""
 
     qubits: int = 0
     classical_bits: int = 0
@@ -190,7 +163,7 @@ def gate_layers(spec: ModelSpec, segment: int) -> list[tuple[int, int]]:
     """``[(size, count), …]``: the commuting layers of disjoint Pauli rotations that
     ``shadows.layers.find_layers`` finds in segment s — per model layer an RY layer and an RZ layer
     of n rotations each, plus for a ``diag`` layer 2ⁿ⁻¹ − 1 pairs (S, complement) and the full set
-    (see :func:`qdist.network.model.diag_subsets`). Counts, not lists: valid for n = 60."""
+    (see `qdist.network.model.diag_subsets`). Counts, not lists: valid for n = 60."""
     owner, a, b = spec.segments[segment]
     n, ell = spec.n, b - a
     out = [(n, 2 * ell)]
@@ -255,8 +228,8 @@ def gradient_parts(
     Args:
         copies: the estimator's copies for one sample if known — an int (param-shift, spsa) or a
             list with one int per segment (shadow, tomography). Default: the closed forms
-            :func:`param_shift_copies`, :func:`spsa_copies` (with ``samples`` directions),
-            :func:`shadow_copies` and the upper bound :func:`tomography_copies`.
+            `param_shift_copies`, `spsa_copies` (with ``samples`` directions),
+            `shadow_copies` and the upper bound `tomography_copies`.
     """
     b = check_bits(bits)
     check_epsilon(epsilon)
@@ -291,7 +264,7 @@ def quantum_gradient_cost(
     samples: int = 1,
 ) -> CostTotals:
     """One gradient step over ``batch`` samples: ``batch``·(per sample) + (per step), see
-    :func:`gradient_parts`."""
+    `gradient_parts`."""
     batch = check_count(batch, "batch")
     per_sample, per_step = gradient_parts(spec, method, epsilon, delta, bits, copies, samples)
     return per_sample.scale(batch) + per_step

@@ -1,6 +1,6 @@
-"""The communication ledger: every message a protocol sends, with exact totals (DESIGN.md §3).
+"""The communication ledger: every message a protocol sends, with exact totals ([counting rules][counting-rules]).
 
-A :class:`Ledger` is an immutable tuple of :class:`Message` records. ``ledger.add(...)`` and
+A [`Ledger`][qdist.network.ledger.Ledger] is an immutable tuple of [`Message`][qdist.network.ledger.Message] records. ``ledger.add(...)`` and
 ``ledger + other`` return new ledgers; nothing is mutated.
 
 **Multiplicity.** A record stands for ``count`` identical messages (same sender, receiver, kind, size,
@@ -33,11 +33,11 @@ QUANTUM = "quantum"
 CLASSICAL = "classical"
 KINDS = (QUANTUM, CLASSICAL)
 
-#: Purposes used by the protocols of :mod:`qdist.network.protocols` (free text is allowed too).
+#: Purposes used by the protocols of `qdist.network.protocols` (free text is allowed too).
 PURPOSES = (
     "forward pass",  # the n-qubit register moving along the pipeline
     "ancilla pass",  # the (n+1)-qubit register (with an ancilla) moving forward
-    "uncompute pass",  # the (n+1)-qubit register moving backward for U_{>j}† (DESIGN §4.2)
+    "uncompute pass",  # the (n+1)-qubit register moving backward for U_{>j}† (docs/concepts/gradients.md#layer-shadows)
     "measurement result",  # ±1 outcomes sent back
     "gradient result",  # estimated gradient components sent to their owner
     "parameter broadcast",  # parameters sent to another party
@@ -64,7 +64,7 @@ class Message:
         sender, receiver: party names.
         kind: ``"quantum"`` (size in qubits) or ``"classical"`` (size in bits).
         size: qubits or bits of ONE message.
-        purpose: what the message is for (see :data:`PURPOSES`).
+        purpose: what the message is for (see `PURPOSES`).
         round: position in one copy's journey (0 = first hop).
         count: multiplicity ≥ 1 (identical messages, e.g. one per copy of the state).
         copies: fresh state preparations whose journey starts with these messages (0 otherwise).
@@ -146,7 +146,7 @@ class Ledger:
         count: int = 1,
         copies: int = 0,
     ) -> Ledger:
-        """A new ledger with one more record (a :class:`Message` or its fields)."""
+        """A new ledger with one more record (a [`Message`][qdist.network.ledger.Message] or its fields)."""
         if isinstance(sender, Message):
             msg = sender
         else:

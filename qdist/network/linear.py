@@ -1,4 +1,4 @@
-"""Linear classifiers: where the quantum advantage (nearly) vanishes (DESIGN.md §3).
+"""Linear classifiers: where the quantum advantage (nearly) vanishes ([linear classifiers][linear-classifiers]).
 
 Alice holds x ∈ ℝᴺ, Bob holds w ∈ ℝᴺ; the task is the decision sign⟨w, x⟩, and the *margin*
 γ = |⟨w, x⟩|/(‖w‖‖x‖) is an input of the cost model.

@@ -1,4 +1,4 @@
-"""The compositional distributed model of DESIGN.md §2 on the simulator.
+"""The compositional distributed model ([the model][compositional-model]) on the simulator.
 
 **Layers and owners.** The model has ``L`` layers on ``n = ⌈log₂ N⌉`` qubits; layer ℓ is owned by one
 party. Alice (party 0) holds the data x ∈ ℝᴺ; her layers are data re-upload layers
@@ -10,22 +10,22 @@ trainable block W is hardware-efficient: RY on every wire, RZ on every wire, the
 CZ) entanglers (2n parameters). With ``model="diag"`` the non-Alice layers also carry a trainable
 diagonal ``exp(−i Σ_S α_S Z_S / 2)`` over all 2ⁿ − 1 non-empty wire subsets S (a general diagonal
 unitary up to a global phase — an N-parameter "wide" layer, the counterpart of a width-N classical
-layer), applied before W; the Z-rotations are ordered by :func:`diag_subsets`.
+layer), applied before W; the Z-rotations are ordered by `diag_subsets`.
 
 **Schedules.** ``"pipeline"`` (default): the layers form K contiguous blocks, Alice first, block
 sizes as equal as possible (the first ``L mod K`` blocks get one more); the register makes K − 1 hops.
-``"interleaved"``: layer ℓ is owned by party ℓ mod K — for K = 2 this is DESIGN §2's
+``"interleaved"``: layer ℓ is owned by party ℓ mod K — for K = 2 this is [the model's][compositional-model]
 U = B_R A_R ⋯ B_1 A_1 — and the register makes L − 1 hops. Both need K ≤ L (every party owns a
 layer). A maximal run of consecutive layers with one owner is a *segment*; hops = segments − 1.
 
 **Readout.** Class c is read out by Z on wire c (``classes`` ≤ n commuting readouts, measured
 together in the computational basis). f_c(θ; x) = ⟨x|U† Z_c U|x⟩.
 
-**Isolation.** A :class:`Party` holds only its own arrays: its parameter slice, its block circuits
+**Isolation.** A [`Party`][qdist.network.model.Party] holds only its own arrays: its parameter slice, its block circuits
 (parameter indices relative to its own slice) and — Alice only — the data. It holds no reference to
 the other parties or to the model. The register is handed from party to party and each applies its
 block with ``simulate_state(block, own_params, state=register, data=own_data)``.
-:meth:`DistributedModel.flat_circuit` is the same computation as one circuit (global parameters in
+`DistributedModel.flat_circuit` is the same computation as one circuit (global parameters in
 layer order, ``data = x̃``, initial state ``|x⟩``) for exact values and other backends.
 """
 
@@ -92,7 +92,7 @@ def encode_samples(spec: ModelSpec, x) -> tuple[np.ndarray, np.ndarray]:
 class Party:
     """One party: its name, its own parameter slice and block circuits, and (Alice only) the data.
 
-    The attributes are private; :attr:`params` is a read-only copy. The party has no reference to
+    The attributes are private; [`params`][qdist.network.model.Party.params] is a read-only copy. The party has no reference to
     the other parties, to the model, or (unless it is Alice) to x.
     """
 

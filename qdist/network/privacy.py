@@ -1,4 +1,4 @@
-"""Privacy: how much information can have left each party (DESIGN.md §3, "Privacy (Holevo)").
+"""Privacy: how much information can have left each party ([privacy (Holevo)][privacy-holevo]).
 
 Holevo's bound: k qubits carry at most k bits of accessible information (without shared
 entanglement; with pre-shared entanglement the bound is 2k — superdense coding — and the networks
@@ -8,7 +8,7 @@ parameters) that any coalition of the other parties can extract from a protocol 
     I ≤ (qubits the party sent) + (classical bits the party sent).
 
 This is an upper bound over the *whole run* (all copies), counted from the ledger. It can exceed
-N·b for small N or many shots; the point of DESIGN §3 is that it grows like log N while every
+N·b for small N or many shots; the point ([privacy][privacy-holevo]) is that it grows like log N while every
 classical baseline reveals its inputs outright: ship-the-data reveals x (N·b bits), the pipeline
 reveals an N-float activation per boundary (from which x can be inverted when a block is
 invertible), ship-the-model reveals the owners' parameters (P_k·b bits each).

@@ -1,13 +1,13 @@
-"""Quantum protocols executed on the simulated network, with a ledger of every hop (DESIGN.md §3).
+"""Quantum protocols executed on the simulated network, with a ledger of every hop ([quantum protocols][quantum-protocols]).
 
-* :func:`run_inference` — f_c(θ; x) to ±ε with probability ≥ 1 − δ. Alice encodes |x⟩; the register
+* [`run_inference`][qdist.network.protocols.run_inference] — f_c(θ; x) to ±ε with probability ≥ 1 − δ. Alice encodes |x⟩; the register
   is handed from owner to owner, each applying its own block; the last owner measures all readouts
   in the computational basis, S = ⌈2 ln(2m/δ)/ε²⌉ times (outcomes sampled exactly from the final
   state's distribution with the given seed); with ``result_to="alice"`` the S·m outcome bits go back
   to Alice in one classical message. Every copy goes through the same unitaries, so the register is
-  propagated once and each hop is recorded once with multiplicity S (see :mod:`.ledger`).
-* :func:`run_gradient` — ∇_θ f_c with the estimators of ``qdist.grad``: the estimator's
-  :class:`~qdist.GradientResult` says how many copies it used, and each copy makes its journey:
+  propagated once and each hop is recorded once with multiplicity S (see [`ledger`][qdist.network.ledger]).
+* [`run_gradient`][qdist.network.protocols.run_gradient] — ∇_θ f_c with the estimators of ``qdist.grad``: the estimator's
+  [`GradientResult`][qdist.GradientResult] says how many copies it used, and each copy makes its journey:
   - ``"exact"``: the adjoint sweep on the flattened circuit, a *simulation-only reference* with no
     communication (a real network cannot run it: it needs the state vector);
   - ``"param-shift"``, ``"spsa"``: every copy is a forward pass (n qubits, H hops); the last owner
@@ -16,9 +16,9 @@
     parameters trainable (the others fixed at their values); its copies carry the ancilla
     (n + 1 qubits) forward through H hops and back to the segment's owner (H − s hops) who
     uncomputes U_{>j}† within its block, measures, and keeps its own derivatives.
-* :func:`run_training` — T SGD steps on the mean readout over B fresh samples per step.
+* [`run_training`][qdist.network.protocols.run_training] — T SGD steps on the mean readout over B fresh samples per step.
 
-The estimators simulate on :meth:`DistributedModel.flat_circuit` (the same unitary as the parties'
+The estimators simulate on `DistributedModel.flat_circuit` (the same unitary as the parties'
 blocks in order — tested); the network accounting is driven by the copies they report.
 """
 
@@ -45,6 +45,7 @@ from qdist.network.model import (
 from qdist.network.privacy import classical_leakage, privacy_report
 from qdist.sim.circuit import Angle, Circuit, make_circuit
 from qdist.sim.execute import value_and_grad
+from qdist.validate import check_seed
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,7 @@ def _check_model(model) -> DistributedModel:
 
 
 def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected an integer ≥ 0, got {seed!r}")
-    return int(seed)
+    return check_seed(seed)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -177,7 +176,7 @@ def run_inference(
     *,
     result_to: str = "alice",
 ) -> ProtocolResult:
-    """Distributed inference of every readout to ±ε w.p. ≥ 1 − δ (DESIGN §3 table, first row).
+    """Distributed inference of every readout to ±ε w.p. ≥ 1 − δ ([quantum protocols][quantum-protocols] table, first row).
 
     ``result_to``: ``"alice"`` — the last owner sends the S·m outcome bits to Alice (one message);
     ``"last"`` — the result stays with the last owner.

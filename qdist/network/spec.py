@@ -3,7 +3,7 @@
 `ModelSpec` is static data (valid for N = 2⁶⁰: nothing here builds a 2ⁿ array except the circuit
 builders); `flat_circuit` is the whole model as one qdist circuit and `party_blocks` each party's
 blocks. The parties and the distributed execution are in `qdist.network.model`; the model itself is
-described in [the model](../../concepts/model.md).
+described in [the model][compositional-model].
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from qdist.sim.states import num_qubits_for
 
 SCHEDULES = ("pipeline", "interleaved")
 #: Largest register the protocols simulate (state vectors of 2ⁿ amplitudes); the closed forms of
-#: :mod:`qdist.network.costs` have no limit.
+#: `qdist.network.costs` have no limit.
 MAX_SIM_QUBITS = 20
 MODELS = ("hea", "diag")
 ENTANGLERS = {"cnot": "CX", "cz": "CZ"}
@@ -181,7 +181,7 @@ def diag_subsets(n: int) -> list[tuple[int, ...]]:
     for every S containing wire 0 (S in bitmask order, wire 0 = most significant bit; the full set
     has no partner). Consecutive Z-rotations of a pair have disjoint supports, so the layer splits
     into exactly 2ⁿ⁻¹ commuting layers of disjoint Pauli rotations — the minimum, since the
-    2ⁿ⁻¹ subsets containing wire 0 pairwise overlap (DESIGN §4.2 layers)."""
+    2ⁿ⁻¹ subsets containing wire 0 pairwise overlap ([layers of commuting generators][layer-shadows-layers])."""
     full = 2**n - 1
     out = []
     for m in range(2 ** (n - 1), 2**n):  # masks with the bit of wire 0 set

@@ -1,14 +1,14 @@
-"""Parties and links: two-party and K-party pipeline networks (DESIGN.md §2).
+"""Parties and links: two-party and K-party pipeline networks ([the model][compositional-model]).
 
-A :class:`Network` is static data: the party names (party 0 is always Alice, who holds the data),
+A [`Network`][qdist.network.topology.Network] is static data: the party names (party 0 is always Alice, who holds the data),
 the quantum links (undirected, a register can travel both ways) and the classical links. Every
 protocol checks each message against the network before recording it, so a message over a link that
 does not exist is an error, not a silent cost.
 
-* :func:`pipeline` — K parties in a line ``alice — bob — carol — …``; with ``ring=True`` a quantum link
+* [`pipeline`][qdist.network.topology.pipeline] — K parties in a line ``alice — bob — carol — …``; with ``ring=True`` a quantum link
   from the last party back to Alice (needed when the layers are interleaved round-robin over K ≥ 3
   parties). Classical links connect every pair (results and parameters may go to anyone).
-* :func:`two_party` — Alice and Bob with one quantum and one classical link.
+* [`two_party`][qdist.network.topology.two_party] — Alice and Bob with one quantum and one classical link.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Reports: communication-cost curves (:mod:`qdist.reports.curves`)."""
+"""Reports: communication-cost curves ([`qdist.reports.curves`][qdist.reports.curves])."""

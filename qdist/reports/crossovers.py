@@ -1,7 +1,7 @@
-"""Crossovers of the cost curves: :func:`crossovers` finds, for each quantum scheme, the smallest N
+"""Crossovers of the cost curves: [`crossovers`][qdist.reports.crossovers.crossovers] finds, for each quantum scheme, the smallest N
 from which it is cheaper (qubits + bits) than the best classical scheme of its problem — and than
 each classical scheme — for every larger N of the sweep, refined to the exact integer N by
-bisection on the closed forms (:func:`_first_cheaper`).
+bisection on the closed forms (`_first_cheaper`).
 """
 
 from __future__ import annotations

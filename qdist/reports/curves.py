@@ -1,7 +1,7 @@
-"""Communication-cost curves, quantum against classical, and where they cross (DESIGN.md §1, §3).
+"""Communication-cost curves, quantum against classical, and where they cross ([what qdist is for][what-qdist-is-for], [protocols and communication][protocols-and-communication]).
 
-:func:`run_curves` sweeps N = 2¹ … 2^{n_max} (and optionally several ε, L, K), evaluates the closed
-forms of :mod:`qdist.network.costs` for every scheme, runs the protocols on the simulated network
+[`run_curves`][qdist.reports.curves.run_curves] sweeps N = 2¹ … 2^{n_max} (and optionally several ε, L, K), evaluates the closed
+forms of [`qdist.network.costs`][qdist.network.costs] for every scheme, runs the protocols on the simulated network
 for the small sizes (n ≤ ``sim_max_n``), and writes, atomically (temp file + ``os.replace``):
 
 * ``curves.csv`` — one row per (scheme, N, ε, L, K, source): ``task, problem, scheme, kind, N, n,
@@ -17,7 +17,7 @@ for the small sizes (n ≤ ``sim_max_n``), and writes, atomically (temp file + `
 * ``curves.png`` — log-log lines (closed forms) with simulated points as markers, crossovers
   marked.
 
-Problems: ``model`` (the compositional model of DESIGN §2; quantum vs pipeline / ship-data /
+Problems: ``model`` (the compositional model ([the model][compositional-model]); quantum vs pipeline / ship-data /
 ship-model) and, for inference, ``linear`` (sign⟨w, x⟩ at margin γ, default the worst case
 γ = 1/√N; quantum vs ship-data / sketch). A qubit and a bit count the same in ``communication``.
 """
@@ -127,11 +127,11 @@ def run_curves(
 ) -> dict:
     """Sweep N = 2¹ … 2^{n_max}, write curves.csv/json, crossover.json and curves.png to ``out_dir``.
 
-    ``sim_max_n``: simulate the protocols for n ≤ this (default :data:`DEFAULT_SIM_MAX_N` per task;
+    ``sim_max_n``: simulate the protocols for n ≤ this (default `DEFAULT_SIM_MAX_N` per task;
     at most 20). ``model``: ``"diag"`` (the model owners' layers carry 2ⁿ − 1 phases, P ∝ N — the
-    regime of DESIGN §1's advantage) or ``"hea"`` (P = 2nL: shipping the model is cheap).
+    regime of [the communication advantage][what-qdist-is-for]) or ``"hea"`` (P = 2nL: shipping the model is cheap).
 
-    The simulated points are independent tasks run by :func:`qdist.scale.run_tasks`: ``scheduler``
+    The simulated points are independent tasks run by `qdist.scale.run_tasks`: ``scheduler``
     ``None`` (``$QDIST_SCHEDULER``, else local spawned processes), ``"processes"``, ``"serial"`` or a
     Dask address ``tcp://host:port``; ``workers`` local processes (default: cores). As they finish
     they are appended to ``out_dir/curves.partial.jsonl`` (a rerun resumes from it) and curves.csv /

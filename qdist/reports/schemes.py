@@ -1,7 +1,7 @@
-"""The schemes of a cost curve: :class:`Scheme` (name, problem, quantum or classical, and its closed
-form N → :class:`qdist.network.costs.CostTotals`) and :func:`schemes_for`, the schemes of one task
+"""The schemes of a cost curve: `Scheme` (name, problem, quantum or classical, and its closed
+form N → [`qdist.network.costs.CostTotals`][qdist.network.costs.CostTotals]) and `schemes_for`, the schemes of one task
 (``inference``, ``gradient``, ``training``) for one (ε, L, K) configuration, built on the closed
-forms of :mod:`qdist.network.costs` (the compositional model) and :mod:`qdist.network.linear` (the
+forms of [`qdist.network.costs`][qdist.network.costs] (the compositional model) and [`qdist.network.linear`][qdist.network.linear] (the
 linear classifier, inference only).
 """
 

@@ -1,7 +1,7 @@
-"""The simulated points of a cost curve: :func:`simulate_point` runs one scheme on the simulated
-network at one N and returns its ledger totals; :func:`simulate_task` is the same as a picklable
-executor task, named by :func:`task_name`; :func:`simulation_tasks` lists the tasks of a sweep for
-:func:`qdist.scale.run_tasks` (the small sizes, n ≤ ``sim_max_n``).
+"""The simulated points of a cost curve: `simulate_point` runs one scheme on the simulated
+network at one N and returns its ledger totals; `simulate_task` is the same as a picklable
+executor task, named by `task_name`; `simulation_tasks` lists the tasks of a sweep for
+`qdist.scale.run_tasks` (the small sizes, n ≤ ``sim_max_n``).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
 
 def simulate_task(task: str, scheme: str, N: int, cfg: dict, seed: int) -> dict | None:
     """One simulated point as an executor task (top level, picklable, explicit seed): the
-    ledger totals of :func:`simulate_point` as a dict, or None when the scheme cannot run here."""
+    ledger totals of `simulate_point` as a dict, or None when the scheme cannot run here."""
     sch = next((s for s in schemes_for(task, cfg) if s.name == scheme), None)
     if sch is None:
         raise ValueError(f"scheme: {scheme!r} is not a scheme of task {task!r}")
@@ -83,7 +83,7 @@ def task_name(task: str, scheme: str, N: int, cfg: dict) -> str:
 
 
 def simulation_tasks(task: str, configs: Sequence[dict], grid: Sequence[int], sim_max_n: int, seed: int):
-    """The simulated points of a sweep as :class:`qdist.scale.Task` items (n ≤ ``sim_max_n``)."""
+    """The simulated points of a sweep as `qdist.scale.Task` items (n ≤ ``sim_max_n``)."""
     from qdist.scale import Task
 
     out = []

@@ -1,6 +1,6 @@
 """Training reports: ``report.json``, learning curves and accuracy against communication.
 
-:func:`write_training_report` writes, atomically (temp file + ``os.replace``), into ``out_dir``:
+`write_training_report` writes, atomically (temp file + ``os.replace``), into ``out_dir``:
 
 * ``report.json`` — ``{"format", "datasets", "models", "files", ...}``; ``models[name]`` has the
   summary fields ``test_accuracy``, ``train_accuracy``, ``qubits_sent``, ``classical_bits_sent``,
@@ -41,7 +41,7 @@ def _task_of(result) -> str:
 
 
 def build_report(results: Sequence, datasets: dict | None = None, extra: dict | None = None) -> dict:
-    """The report dictionary for a list of :class:`qdist.learn.train.TrainResult`."""
+    """The report dictionary for a list of [`qdist.learn.train.TrainResult`][qdist.learn.TrainResult]."""
     models = {}
     for r in results:
         if r.name in models:

@@ -1,7 +1,7 @@
 """Scale-out: run lists of independent tasks on local processes or a Dask cluster.
 
-* :func:`run_tasks` / :class:`Task` / :class:`Results` — :mod:`qdist.scale.executor`;
-* :func:`qdist.sim.chunking.chunked_expval` splits large batched simulations into chunks sized to
+* `run_tasks` / `Task` / `Results` — `qdist.scale.executor`;
+* `qdist.sim.chunking.chunked_expval` splits large batched simulations into chunks sized to
   the worker's memory.
 """
 

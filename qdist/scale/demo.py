@@ -1,4 +1,4 @@
-"""Small picklable top-level tasks for tests, benchmarks and examples of :func:`qdist.scale.run_tasks`.
+"""Small picklable top-level tasks for tests, benchmarks and examples of `qdist.scale.run_tasks`.
 
 Each takes explicit arguments only (seeds, paths), so it gives the same result on any worker.
 """
@@ -18,7 +18,7 @@ def seeded_sum(seed: int, size: int = 1000) -> float:
 
 
 def fail_once(seed: int, marker: str) -> float:
-    """Raise on the first call (creating ``marker``), then behave like :func:`seeded_sum`."""
+    """Raise on the first call (creating ``marker``), then behave like `seeded_sum`."""
     path = Path(marker)
     if not path.exists():
         path.write_text("failed once\n")
@@ -32,7 +32,7 @@ def always_fail(seed: int) -> float:
 
 def kill_worker_once(seed: int, marker: str, delay: float = 0.0) -> float:
     """Kill the worker process that runs it the first time (``os._exit``; ``marker`` remembers),
-    then behave like :func:`seeded_sum`."""
+    then behave like `seeded_sum`."""
     path = Path(marker)
     if not path.exists():
         path.write_text(f"killed pid {os.getpid()}\n")

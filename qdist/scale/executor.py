@@ -1,12 +1,12 @@
 """One executor layer for sweeps: lists of independent tasks run on local processes or a Dask cluster.
 
 A sweep (cost curves with simulated points, estimator scaling studies, training over seeds) is a list
-of :class:`Task` ``(name, fn, kwargs)``: ``fn`` a picklable *top-level* function, ``kwargs`` its
+of `Task` ``(name, fn, kwargs)``: ``fn`` a picklable *top-level* function, ``kwargs`` its
 keyword arguments with explicit seeds (no global RNG state), so a task gives the same result wherever
-it runs. :func:`run_tasks` runs them
+it runs. `run_tasks` runs them
 
 * ``scheduler=None`` → the ``QDIST_SCHEDULER`` environment variable, else ``"processes"``;
-* ``"processes"``: a :class:`concurrent.futures.ProcessPoolExecutor` with the *spawn* start method
+* ``"processes"``: a `concurrent.futures.ProcessPoolExecutor` with the *spawn* start method
   (JAX is not fork-safe), ``workers`` processes (default: cores, at most one per task);
 * ``"tcp://host:port"`` (any ``scheme://`` address): a running Dask ``distributed`` scheduler; the
   cluster's workers are used and ``workers`` is ignored;
@@ -19,12 +19,12 @@ whose worker dies — is resubmitted ``retries`` times (default once) and then r
 ``Results.failed`` by name; the finished ones are kept. Rerunning with the same checkpoint skips the
 tasks already recorded there (matched by name *and* by a hash of function + arguments).
 
-A dead local worker breaks the whole process pool (:class:`BrokenProcessPool`): the pool is restarted
+A dead local worker breaks the whole process pool (`BrokenProcessPool`): the pool is restarted
 and every task that was in flight is charged one attempt, since the culprit cannot be told apart. On
 Dask the scheduler itself reschedules the tasks of a lost worker (``distributed.scheduler.
 allowed-failures``); only a task that then ends in ``KilledWorker`` is charged.
 
-Spawned workers import the caller's ``__main__``: a script that calls :func:`run_tasks` needs the
+Spawned workers import the caller's ``__main__``: a script that calls `run_tasks` needs the
 usual ``if __name__ == "__main__":`` guard. Each worker process compiles (JIT) its circuits once, so
 short sweeps are dominated by start-up; a Dask cluster keeps its workers (and their compiled
 functions) between sweeps.
@@ -74,7 +74,7 @@ class Task:
 
 @dataclass
 class Results:
-    """What :func:`run_tasks` returns: ``done`` name → result, ``failed`` name → last error
+    """What `run_tasks` returns: ``done`` name → result, ``failed`` name → last error
     (``"ExceptionType: message"``); ``attempts`` name → submissions; ``resumed`` names taken from the
     checkpoint; ``scheduler`` as resolved; ``seconds`` wall time."""
 
@@ -197,7 +197,7 @@ def run_tasks(
     """Run independent tasks and collect their results as they complete (see the module docstring).
 
     ``on_result(name, result)`` is called in this process for each finished task (also for those
-    resumed from ``checkpoint``), in completion order. Returns :class:`Results`.
+    resumed from ``checkpoint``), in completion order. Returns `Results`.
     """
     from tqdm import tqdm
 

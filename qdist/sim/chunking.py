@@ -7,11 +7,11 @@ A batch element of a vmapped expectation keeps about ``LIVE_STATES`` = 4 state v
     per_element = 2ⁿ · itemsize · live_states   bytes
 
 and a chunk holds ``⌊budget / per_element⌋`` elements, with ``budget`` = ``memory_bytes`` when
-given, else 80 % of :func:`available_memory` (the system's available memory, capped by the Dask
+given, else 80 % of `available_memory` (the system's available memory, capped by the Dask
 worker's memory limit minus what the process already uses). At n = 24, complex128: 256 MiB per
 state, 1 GiB per element, ~15 elements per chunk on a 24 GiB machine with 19 GiB free.
 
-:func:`chunked_expval` calls :func:`qdist.expval` once per chunk; the last chunk is padded to the
+`chunked_expval` calls [`qdist.expval`][qdist.expval] once per chunk; the last chunk is padded to the
 chunk size (and the padding dropped) so that every chunk reuses one compiled function.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from qdist.precision import x64
 from qdist.sim.execute import expval, resolve_dtype
 
 LIVE_STATES = 4
@@ -58,7 +59,7 @@ def chunk_size(
 ) -> int:
     """Batch elements per chunk: ``min(batch, ⌊budget / (2ⁿ · itemsize · live_states)⌋)``.
 
-    Raises :class:`MemoryError` when even one element does not fit in the budget.
+    Raises `MemoryError` when even one element does not fit in the budget.
     """
     for name, v in (("num_qubits", num_qubits), ("batch", batch), ("live_states", live_states)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -102,6 +103,7 @@ def _chunk(x, start: int, stop: int, size: int):
     return part
 
 
+@x64
 def chunked_expval(
     circuit,
     params_batch,
@@ -113,9 +115,9 @@ def chunked_expval(
     live_states: int = LIVE_STATES,
 ):
     """``qdist.expval`` over a batch (params ``(B, P)``, states ``(B, 2ⁿ)`` and/or data ``(B, D)``;
-    unbatched arguments are shared), computed :func:`chunk_size` elements at a time.
+    unbatched arguments are shared), computed `chunk_size` elements at a time.
 
-    Returns an array of shape ``(B,)`` (a float when nothing is batched, as :func:`qdist.expval`).
+    Returns an array of shape ``(B,)`` (a float when nothing is batched, as [`qdist.expval`][qdist.expval]).
     """
     p = None if params_batch is None else np.asarray(params_batch, dtype=np.float64)
     s = None if states is None else np.asarray(states)

@@ -1,15 +1,15 @@
 """Circuits as data: an ordered tuple of operations over one parameter vector.
 
-A :class:`Circuit` holds no arrays that change between runs: the trainable angles live in a separate
+A [`Circuit`][qdist.Circuit] holds no arrays that change between runs: the trainable angles live in a separate
 parameter vector ``params`` (shape ``(num_params,)``), and every angle of every operation is the affine
 function ``coeff · params[index] + offset`` of one entry (``index = −1`` for a fixed angle). Several
 operations may reference the same entry (shared parameters). Input data for data re-upload layers
-(DESIGN.md §2, ``D(x) = diag(e^{iγx̃})``) is a separate run-time vector ``data`` referenced by
+([the model][compositional-model], ``D(x) = diag(e^{iγx̃})``) is a separate run-time vector ``data`` referenced by
 ``DATA_PHASE`` operations.
 
-Qubit order (DESIGN.md §6): the state index is big-endian in the wires, wire 0 is the most
+[Qubit order][qubit-order]: the state index is big-endian in the wires, wire 0 is the most
 significant bit — the same as PennyLane, the reverse of Qiskit. Conversions happen only in
-:mod:`qdist.interop`.
+`qdist.interop`.
 """
 
 from __future__ import annotations
@@ -48,12 +48,12 @@ class Op:
     """One operation of a circuit.
 
     Attributes:
-        kind: ``"gate"`` (a named gate of :data:`qdist.sim.gates.GATES`), ``"unitary"`` (fixed
+        kind: ``"gate"`` (a named gate of `qdist.sim.gates.GATES`), ``"unitary"`` (fixed
             matrix), ``"diagonal"`` (fixed phase vector), ``"pauli_rot"`` (``exp(−iθP/2)`` for the
             Pauli string ``pauli``) or ``"data_phase"`` (``diag(exp(i·scale·data[data_slice]))``).
         name: gate name for ``"gate"``; a label otherwise.
         wires: the wires, in the order of the matrix's tensor factors.
-        angles: one :class:`Angle` per gate angle.
+        angles: one [`Angle`][qdist.Angle] per gate angle.
         matrix: the fixed matrix (``"unitary"``) or diagonal (``"diagonal"``), else ``None``.
         pauli: the Pauli string of a ``"pauli_rot"`` (one of I, X, Y, Z per wire).
         data_slice: ``(start, stop)`` into the run-time ``data`` vector for ``"data_phase"``.
@@ -216,7 +216,7 @@ def _angle(p: ParamLike) -> Angle:
 
 def gate(name: str, wires: int | Sequence[int], *params: ParamLike) -> Op:
     """A named gate. Each of ``params`` is an ``int`` (index into the parameter vector), a
-    ``float`` (fixed angle) or an :class:`Angle`.
+    ``float`` (fixed angle) or an [`Angle`][qdist.Angle].
 
     Example: ``gate("RX", 0, 3)`` is ``RX(params[3])`` on wire 0; ``gate("CRZ", (0, 1), 0.5)``.
     """
@@ -266,7 +266,7 @@ def diagonal(phases_or_diag: np.ndarray, wires: Sequence[int], name: str = "DIAG
 
 def data_phase(wires: Sequence[int], scale: float = 1.0, start: int = 0) -> Op:
     """Data re-upload ``D(x) = diag(exp(i·scale·data[start:start+2^k]))`` on ``k = len(wires)``
-    wires (DESIGN.md §2); ``data`` is given at run time."""
+    wires ([the model][compositional-model]); ``data`` is given at run time."""
     wires = _wires(wires)
     if not isinstance(start, (int, np.integer)) or start < 0:
         raise ValueError(f"start: expected a non-negative integer offset into data, got {start!r}")
@@ -282,7 +282,7 @@ def data_phase(wires: Sequence[int], scale: float = 1.0, start: int = 0) -> Op:
 
 
 def make_circuit(num_qubits: int, ops: Iterable[Op], num_params: int | None = None) -> Circuit:
-    """Build and validate a :class:`Circuit`.
+    """Build and validate a [`Circuit`][qdist.Circuit].
 
     Raises:
         ValueError: a wire out of range or repeated, a parameter index beyond ``num_params``.

@@ -1,7 +1,7 @@
 """Validated, compiled and batched execution: the entry points behind ``qdist.expval`` and ``qdist.state``.
 
 Compiled functions are cached by the content fingerprint of (circuit, observable, dtype, batching),
-so calling :func:`expval` again on an equal circuit does not retrace.
+so calling [`expval`][qdist.expval] again on an equal circuit does not retrace.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.precision import x64
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
 from qdist.sim.simulate import make_expval_fn, make_state_fn
@@ -133,8 +134,9 @@ def _out(x):
     return float(arr) if arr.ndim == 0 else arr
 
 
+@x64
 def expval(circuit: Circuit, params, observable: Observable, *, state=None, data=None, dtype=None):
-    """``f(θ) = ⟨ψ|U(θ)† O U(θ)|ψ⟩`` on the exact simulator (DESIGN.md §2).
+    """``f(θ) = ⟨ψ|U(θ)† O U(θ)|ψ⟩`` on the exact simulator ([the model][compositional-model]).
 
     ``params`` ``(P,)`` or ``(B, P)``; ``state`` (default ``|0…0⟩``) ``(2ⁿ,)`` or ``(B, 2ⁿ)``;
     ``data`` for data re-upload ops ``(D,)`` or ``(B, D)``. Batched axes are mapped together.
@@ -155,6 +157,7 @@ def expval(circuit: Circuit, params, observable: Observable, *, state=None, data
     return _out(f(p, s, d))
 
 
+@x64
 def value_and_grad(circuit: Circuit, params, observable: Observable, *, state=None, data=None, dtype=None):
     """``(f(θ), ∇_θ f(θ))`` by the adjoint sweep; batches give arrays of both."""
     p, s, d, dt = _prepare_call(circuit, params, observable, state, data, dtype)
@@ -165,6 +168,7 @@ def value_and_grad(circuit: Circuit, params, observable: Observable, *, state=No
     return _out(val), np.asarray(g)
 
 
+@x64
 def state(circuit: Circuit, params=None, *, state=None, data=None, dtype=None):
     """Final state vector ``U(θ)|ψ⟩`` (qdist order, wire 0 most significant)."""
     p, s, d, dt = _prepare_call(circuit, params, None, state, data, dtype)

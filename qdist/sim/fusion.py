@@ -4,7 +4,7 @@ fixed diagonals, …) becomes one permutation-with-phases of the whole state.
 ``U ψ = phase ⊙ ψ[src]`` — a single gather instead of one pass over the state per gate. A CNOT
 ladder of n−1 gates, the entangler of every hardware-efficient layer, costs one pass instead of n−1.
 The inverse is ``U† ψ = (conj(phase) ⊙ ψ)[inv_src]``. Index arithmetic is big-endian (wire 0 =
-most significant bit, DESIGN.md §6).
+most significant bit, [qubit order][qubit-order]).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The gate library: each named gate is a pure function from its angles to its matrix.
 
-Matrices are in qdist's wire order (DESIGN.md §6): for a gate on wires ``(a, b)`` the matrix index
+Matrices are in qdist's wire order ([qubit order][qubit-order]): for a gate on wires ``(a, b)`` the matrix index
 is ``2·bit(a) + bit(b)``, i.e. the first listed wire is the most significant bit. Rotations follow
-the usual convention ``R_P(θ) = exp(−iθP/2)`` (DESIGN.md §4), so that the generator of every
+the usual convention ``R_P(θ) = exp(−iθP/2)`` ([gradient estimators][gradients]), so that the generator of every
 rotation is ``P/2`` and the parameter-shift rule ``∂f = [f(θ+π/2) − f(θ−π/2)]/2`` holds.
 
 A gate whose name starts with ``C`` and whose base is a single-qubit gate (``CRX``, ``CH``,
@@ -158,7 +158,7 @@ GATES["CCX"] = GateSpec(
     _const(np.block([[np.eye(6), np.zeros((6, 2))], [np.zeros((2, 6)), _X]]).astype(complex)),
 )
 
-#: Aliases accepted by :func:`gate_spec` (PennyLane and Qiskit spellings).
+#: Aliases accepted by `gate_spec` (PennyLane and Qiskit spellings).
 ALIASES = {
     "PAULIX": "X",
     "PAULIY": "Y",

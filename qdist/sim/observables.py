@@ -2,7 +2,7 @@
 
 A Pauli string is stored sparsely as ``((wire, letter), …)`` sorted by wire, letters in X, Y, Z
 (identity factors are dropped). Conversions from Qiskit's ``SparsePauliOp`` and PennyLane operators
-live in :mod:`qdist.interop.observables`.
+live in `qdist.interop.observables`.
 """
 
 from __future__ import annotations

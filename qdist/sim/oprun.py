@@ -6,7 +6,9 @@ register size, direction, data batching)``, ``vmap``-ed over a batch of rows tha
 *different* angles, initial states and data (``R`` shifted circuits, or ``R`` training samples, in
 one pass), and applies the ops one after another. The kernels are the simulator's own
 (`qdist.sim.simulate.apply_step`), so the numbers are the simulator's; every circuit that uses the
-same gates reuses them. Both caches are bounded (least recently used entries are dropped).
+same gates reuses them. Both caches are bounded (least recently used entries are dropped). Callers
+run it inside `qdist.precision.x64` (the devices, `shadows.layers.layer_states` and the estimators
+do), so it computes in complex128.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.precision import x64
 from qdist.sim.circuit import Angle, Circuit, Op, make_circuit
 from qdist.sim.simulate import apply_step, prepare
 from qdist.sim.slots import angle_slots
@@ -91,6 +94,7 @@ class Executor:
             a[:, pos] = phi[:, j] if phi.shape[0] == rows else phi[0, j]
         return a
 
+    @x64
     def apply(self, i: int, psi, phi: np.ndarray, data, adjoint: bool = False):
         """Apply op ``i`` (or its inverse) to the rows ``psi`` ``(R, 2^N)``."""
         rows = psi.shape[0]
@@ -101,6 +105,7 @@ class Executor:
         f = _kernel(self.circuit.ops[i], self.num_wires, adjoint, batched)
         return f(psi, jnp.asarray(self._angles(i, phi, rows)), data)
 
+    @x64
     def run(self, psi, phi, data, start: int = 0, stop: int | None = None, adjoint: bool = False):
         """Ops ``start..stop−1`` in order (``adjoint``: their inverses in reverse order)."""
         phi = np.atleast_2d(np.asarray(phi, dtype=np.float64))

@@ -1,7 +1,7 @@
 """Repeated blocks: compile a layered circuit once per *layer* instead of once per gate.
 
 Layered models (hardware-efficient ansätze, re-upload models, the network's parties) repeat one block
-of operations L times with fresh parameters. :func:`segment` finds maximal runs of a repeated block
+of operations L times with fresh parameters. `segment` finds maximal runs of a repeated block
 whose angles reference ``params`` at indices that grow linearly with the repetition, rewrites the
 block over a local parameter vector, and the simulator runs it under ``jax.lax.scan`` — the traced
 program, and so the compile time, no longer grows with L. The numbers are unchanged.
@@ -99,7 +99,7 @@ def _localise(block) -> tuple:
 
 
 def segment(steps: tuple) -> tuple:
-    """Split prepared steps into plain steps and :class:`Repeat` runs (greedy, longest coverage)."""
+    """Split prepared steps into plain steps and `Repeat` runs (greedy, longest coverage)."""
     sigs = [_signature(s) for s in steps]
     out, i = [], 0
     while i < len(steps):

@@ -1,4 +1,4 @@
-"""Run a :class:`~qdist.sim.circuit.Circuit` on a state vector, and take expectations.
+"""Run a [`Circuit`][qdist.Circuit] on a state vector, and take expectations.
 
 Everything here is a pure function of ``(params, state, data)``; the circuit and the observable are
 static Python data that the functions close over, so they trace once under ``jax.jit`` and batch
@@ -57,7 +57,7 @@ def _gate_patterns_eager(name: str) -> tuple[np.ndarray, np.ndarray | None]:
 
 def prepare(circuit: Circuit, fuse_permutations: bool = True) -> tuple[Step, ...]:
     """Static per-op data: fixed matrices evaluated once, sparsity patterns of trainable gates,
-    and runs of ≥ 2 fixed monomial gates fused into one permutation (:mod:`qdist.sim.fusion`)."""
+    and runs of ≥ 2 fixed monomial gates fused into one permutation (`qdist.sim.fusion`)."""
     steps = _prepare_ops(circuit)
     if fuse_permutations and circuit.num_qubits <= MAX_FUSION_QUBITS:
         steps = _fuse_runs(steps, circuit.num_qubits)
@@ -125,7 +125,7 @@ def _prepare_ops_eager(circuit: Circuit) -> tuple[Step, ...]:
 
 
 def op_angles(op: Op, params: jnp.ndarray) -> jnp.ndarray:
-    """Angles of ``op``: ``coeff · params[index] + offset`` (DESIGN.md §4 parameter references)."""
+    """Angles of ``op``: ``coeff · params[index] + offset`` ([parameter references][circuits-as-data])."""
     vals = [a.coeff * params[a.index] + a.offset if a.trainable else a.offset for a in op.angles]
     return jnp.stack([jnp.asarray(v, dtype=params.dtype) for v in vals])
 
@@ -165,7 +165,7 @@ def apply_step(step: Step, psi: jnp.ndarray, params, data, n: int, adjoint: bool
 
 
 def run_steps(steps, psi, params, data, n: int) -> jnp.ndarray:
-    """Final state ``U(θ; data) ψ``; :class:`~qdist.sim.segments.Repeat` runs go through ``lax.scan``."""
+    """Final state ``U(θ; data) ψ``; `Repeat` runs go through ``lax.scan``."""
     for step in steps:
         if isinstance(step, Repeat):
             block = step.block
@@ -180,7 +180,7 @@ def run_steps(steps, psi, params, data, n: int) -> jnp.ndarray:
 
 
 def _adjoint_segments(segments, params, data, psi, lam, n: int):
-    """The reverse sweep over plain steps and scanned :class:`Repeat` runs."""
+    """The reverse sweep over plain steps and scanned `Repeat` runs."""
     grad = jnp.zeros_like(params)
     gdata = jnp.zeros_like(data)
     plain: list = []
@@ -235,7 +235,7 @@ def expectation(obs: Observable, psi: jnp.ndarray, n: int) -> jnp.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# adjoint (reverse-mode) gradient, DESIGN.md §4.1
+# adjoint (reverse-mode) gradient, docs/concepts/gradients.md#exact-and-parameter-shift
 # ---------------------------------------------------------------------------------------------
 
 
@@ -321,7 +321,7 @@ def make_expval_fn(circuit: Circuit, observable: Observable):
     """Pure ``f(params, state, data) -> ⟨ψ|U† O U|ψ⟩`` with an adjoint-method ``custom_vjp``.
 
     ``jax.grad``/``jax.jit``/``jax.vmap`` all work on it; reverse mode costs about three forward
-    passes and keeps two state vectors whatever the number of parameters (DESIGN.md §4.1).
+    passes and keeps two state vectors whatever the number of parameters ([exact and parameter-shift gradients][exact-and-parameter-shift]).
     """
     steps = segment(prepare(circuit))
     n = circuit.num_qubits

@@ -3,7 +3,7 @@
 Slot ``j`` is angle ``pos`` of op ``op`` with value ``φ_j = coeff_j·θ[index_j] + offset_j``.
 Shot-based estimators differentiate with respect to slots and apply
 ``∂f/∂θ_i = Σ_{j: index_j = i} coeff_j ∂f/∂φ_j`` (shared and affine parameters), see
-[the gradient estimators](../../concepts/gradients.md).
+[the gradient estimators][gradients].
 """
 
 from __future__ import annotations

@@ -6,21 +6,25 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.precision import x64
+
 
 def num_qubits_for(num_features: int) -> int:
-    """``n = ⌈log₂ N⌉`` qubits to amplitude-encode N features (at least 1) — DESIGN.md §2."""
+    """``n = ⌈log₂ N⌉`` qubits to amplitude-encode N features (at least 1) — [the model][compositional-model]."""
     if int(num_features) < 1:
         raise ValueError(f"num_features: expected N ≥ 1, got {num_features}")
     return max(1, (int(num_features) - 1).bit_length())  # exact integer ⌈log₂ N⌉ (no float rounding)
 
 
+@x64
 def zero_state(num_qubits: int, dtype=jnp.complex128) -> jnp.ndarray:
     """``|0…0⟩`` as a flat vector of length ``2ⁿ``."""
     return jnp.zeros(2**num_qubits, dtype=dtype).at[0].set(1.0)
 
 
+@x64
 def amplitude_encode(x, num_qubits: int | None = None, dtype=jnp.complex128):
-    """Amplitude encoding ``|x⟩ = Σᵢ xᵢ|i⟩/‖x‖`` zero-padded to ``2ⁿ`` (DESIGN.md §2).
+    """Amplitude encoding ``|x⟩ = Σᵢ xᵢ|i⟩/‖x‖`` zero-padded to ``2ⁿ`` ([the model][compositional-model]).
 
     Args:
         x: real vector of length N, or a batch ``(B, N)``.
@@ -52,6 +56,7 @@ def amplitude_encode(x, num_qubits: int | None = None, dtype=jnp.complex128):
     return jnp.asarray(state, dtype=dtype), norm
 
 
+@x64
 def as_state(state, num_qubits: int, dtype=jnp.complex128) -> jnp.ndarray:
     """Validate a given state vector (or batch) of ``num_qubits`` qubits; it must be normalised."""
     if isinstance(state, jax.core.Tracer):

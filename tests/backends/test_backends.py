@@ -8,9 +8,9 @@ Tolerances. Shot noise: every comparison with an exact value allows ``Z = 5`` st
 < 2e-4). Qiskit's Estimator reports ``Σ_k |c_k| σ_k/√shots`` for a Pauli sum, an upper bound of the
 true standard error. Device noise (fake devices): the bias of a ±1 Pauli measurement is at most
 ``Σ_gates ‖E_g − id‖◇ + 2·Σ_measured max(P(1|0), P(0|1))`` from the device's own error rates
-(:func:`qdist.backends.noise_bound`; diamond norms bounded by ``2(1 − p_identity)`` or the Choi trace
+(`qdist.backends.noise_bound`; diamond norms bounded by ``2(1 − p_identity)`` or the Choi trace
 norm), scaled by ``Σ|c_k|`` and through the shift rule / the layer construction
-(:func:`qdist.backends.gradient_error_budget`). The test adds it to the shot tolerance.
+(`qdist.backends.gradient_error_budget`). The test adds it to the shot tolerance.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The worked example of docs/dev/adding-an-estimator.md: a new estimator in one module.
+"""The worked example of docs/dev/estimators.md: a new estimator in one module.
 
 Central finite differences ``∂_i f ≈ [f(θ + h e_i) − f(θ − h e_i)]/(2h)`` (bias ``O(h²)``), every
 evaluation measured with ``shots`` shots per qubit-wise-commuting group.

@@ -1,8 +1,8 @@
 """Reference code shared by the test modules (no fixtures, no tests).
 
-* :mod:`helpers.circuits` — random circuit specs and the independent qdist / Qiskit / PennyLane
+* `helpers.circuits` — random circuit specs and the independent qdist / Qiskit / PennyLane
   builders;
-* :mod:`helpers.reference` — reference observables and the Qiskit ↔ qdist state ordering.
+* `helpers.reference` — reference observables and the Qiskit ↔ qdist state ordering.
 
 Importable as ``helpers`` from every test folder: pytest's default ``prepend`` import mode puts
 ``tests/`` (the folder of ``tests/conftest.py``, which has no ``__init__.py``) on ``sys.path``

@@ -1,11 +1,11 @@
 """An independent random-circuit generator and three independent circuit builders.
 
 A circuit is first drawn as a plain list of ``(kind, name, wires, payload)`` tuples, and from that list
-three circuits are built *independently* (no qdist converters): a qdist :class:`~qdist.Circuit`, a
-Qiskit ``QuantumCircuit`` and a list of PennyLane operations. Conventions (DESIGN.md §6): qdist wire q
+three circuits are built *independently* (no qdist converters): a qdist `Circuit`, a
+Qiskit ``QuantumCircuit`` and a list of PennyLane operations. Conventions (docs/concepts/conventions.md#conventions): qdist wire q
 is Qiskit qubit q and PennyLane wire q; qdist/PennyLane states are big-endian (wire 0 = most
 significant bit), Qiskit's are little-endian, so fixed matrices go on the reversed Qiskit wire list and
-Qiskit Pauli labels are reversed (state vectors: :mod:`helpers.reference`).
+Qiskit Pauli labels are reversed (state vectors: `helpers.reference`).
 
 Test modules reach these through the ``ref`` fixture of ``tests/conftest.py`` or import them
 directly (``from helpers.circuits import random_spec``).
@@ -50,7 +50,7 @@ OTHER_KINDS = ("pauli_rot", "unitary", "diagonal", "data_phase")
 
 
 def _random_angle(rng: np.random.Generator, num_params: int):
-    """An int index (shared parameters are frequent), an affine :class:`qdist.Angle` or a float."""
+    """An int index (shared parameters are frequent), an affine `qdist.Angle` or a float."""
     u = rng.random()
     if u < 0.5:
         return int(rng.integers(num_params))

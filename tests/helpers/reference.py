@@ -1,5 +1,5 @@
 """Reference observables (qdist, Qiskit, PennyLane built independently from one term list) and the
-Qiskit ↔ qdist state-vector ordering (little-endian ↔ big-endian, DESIGN.md §6).
+Qiskit ↔ qdist state-vector ordering (little-endian ↔ big-endian, docs/concepts/conventions.md#qubit-order).
 
 Test modules reach these through the ``ref`` fixture of ``tests/conftest.py`` or import them
 directly (``from helpers.reference import qiskit_state``).

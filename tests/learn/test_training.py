@@ -133,25 +133,28 @@ def test_exact_step_gradient_equals_autodiff_of_the_loss(classes):
     K = 2 if classes == 2 else 3  # the model shapes of the other tests (compiled once)
     cfg = small("exact", batch_size=4, layers=K, parties=K)
     tr = QuantumTrainer(ds, cfg)
-    params = tr.init_params()
-    params = {**params, "bias": jnp.linspace(-0.3, 0.2, tr.m), "scale": jnp.linspace(1.5, 2.5, tr.m)}
-    idx = np.array([4, 1, 5, 1])  # the last row is padding
-    grads, stats, charges = tr.step(params, idx, 3, np.random.default_rng(0))
-    fns = [qdist.expval_fn(tr.circuit, qdist.pauli("Z", (c,))) for c in range(tr.m)]
-    states, data = encode_samples(tr.spec, ds.x_train[idx[:3]])
-    y = jnp.asarray(ds.y_train[idx[:3]])
+    with jax.enable_x64(True):  # the reference composes qdist.expval_fn under jax.grad, in 64-bit
+        params = tr.init_params()
+        params = {**params, "bias": jnp.linspace(-0.3, 0.2, tr.m), "scale": jnp.linspace(1.5, 2.5, tr.m)}
+        idx = np.array([4, 1, 5, 1])  # the last row is padding
+        grads, stats, charges = tr.step(params, idx, 3, np.random.default_rng(0))
+        fns = [qdist.expval_fn(tr.circuit, qdist.pauli("Z", (c,))) for c in range(tr.m)]
+        states, data = encode_samples(tr.spec, ds.x_train[idx[:3]])
+        y = jnp.asarray(ds.y_train[idx[:3]])
 
-    def loss(p):
-        f = jnp.stack([jax.vmap(fn, in_axes=(None, 0, 0))(p["theta"], states, data) for fn in fns], axis=1)
-        z = f * p["scale"] + p["bias"]
-        if classes == 2:
-            return jnp.mean(optax.sigmoid_binary_cross_entropy(z[:, 0], y.astype(float)))
-        return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(z, y))
+        def loss(p):
+            f = jnp.stack(
+                [jax.vmap(fn, in_axes=(None, 0, 0))(p["theta"], states, data) for fn in fns], axis=1
+            )
+            z = f * p["scale"] + p["bias"]
+            if classes == 2:
+                return jnp.mean(optax.sigmoid_binary_cross_entropy(z[:, 0], y.astype(float)))
+            return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(z, y))
 
-    value, ref = jax.value_and_grad(loss)(params)
-    assert abs(stats["loss"] / stats["count"] - float(value)) < 1e-12
-    for k in ("theta", "scale", "bias"):
-        assert np.max(np.abs(np.asarray(grads[k]) - np.asarray(ref[k]))) < 1e-12, k
+        value, ref = jax.value_and_grad(loss)(params)
+        assert abs(stats["loss"] / stats["count"] - float(value)) < 1e-12
+        for k in ("theta", "scale", "bias"):
+            assert np.max(np.abs(np.asarray(grads[k]) - np.asarray(ref[k]))) < 1e-12, k
     assert all(v.qubits == 0 and v.classical_bits == 0 for v in charges.values())
 
 

@@ -1,4 +1,4 @@
-"""Closed-form costs (DESIGN §3): exact integers up to N = 2⁶⁰, the linear-classifier margin, the
+"""Closed-form costs (docs/concepts/protocols.md#protocols-and-communication): exact integers up to N = 2⁶⁰, the linear-classifier margin, the
 crossover search and the curves report (files, columns, simulated points = formula)."""
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def test_run_curves_files(tmp_path):
     assert {int(r["N"]) for r in sim} == {2, 4}
     cross = json.loads((out / "crossover.json").read_text())
     q = cross["results"][0]["crossovers"]["quantum"]
-    # The crossovers, derived by hand from DESIGN §3 for run_curves' defaults (ε = 0.1, δ = 0.05,
+    # The crossovers, derived by hand from docs/concepts/protocols.md#protocols-and-communication for run_curves' defaults (ε = 0.1, δ = 0.05,
     # L = 2, K = 2 pipeline, diag model, b = 32): n = ⌈log₂ N⌉, S = ⌈2 ln 40/0.01⌉ = 738 copies
     # through one hop and one bit per shot back to Alice, so quantum = 738·(n + 1); pipeline
     # = 32·(N + 1), ship-data = 32·(N + 1) + 32·2n (Alice's angles), ship-model = 32·(2ⁿ − 1 + 2n)

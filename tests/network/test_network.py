@@ -127,7 +127,7 @@ def _cx(n, c, t):
 
 
 def reference_state(spec: ModelSpec, x, theta) -> np.ndarray:
-    """DESIGN §2 written out with dense matrices (no qdist circuit code)."""
+    """docs/concepts/model.md#compositional-model written out with dense matrices (no qdist circuit code)."""
     n, d = spec.n, 2**spec.n
     x = np.asarray(x, float)
     psi = np.pad(x / np.linalg.norm(x), (0, d - len(x))).astype(complex)

@@ -1,4 +1,4 @@
-"""Shot-based gradient estimators: param-shift, layer shadows, shadow tomography, SPSA (DESIGN.md §4).
+"""Shot-based gradient estimators: param-shift, layer shadows, shadow tomography, SPSA (docs/concepts/gradients.md#gradients).
 
 Statistical tolerances come from each estimator's own variance; every check states its false-failure
 probability. References: qdist's exact adjoint gradient (``qdist.value_and_grad``) and the
@@ -117,7 +117,7 @@ def test_find_layers_and_error_message():
 # --------------------------------------------------------------------------------------- the layer identity
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_layer_identity_to_1e10(seed):
-    """∂_j f = −⟨Φ_ℓ|P_j ⊗ Y_anc|Φ_ℓ⟩ (DESIGN.md §4.2) for every slot, against the adjoint gradient."""
+    """∂_j f = −⟨Φ_ℓ|P_j ⊗ Y_anc|Φ_ℓ⟩ (docs/concepts/gradients.md#layer-shadows) for every slot, against the adjoint gradient."""
     c = random_pauli_circuit(seed)
     obs = random_observable(seed)
     p = params_for(c, seed)

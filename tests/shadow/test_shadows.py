@@ -1,4 +1,4 @@
-"""Classical shadows (DESIGN.md §5): agreement with PennyLane, exact sampling, unbiasedness, 1/√T
+"""Classical shadows (docs/concepts/shadows.md#classical-shadows): agreement with PennyLane, exact sampling, unbiasedness, 1/√T
 error scaling, global Clifford fidelities and input validation. Fixed seeds throughout; statistical
 tolerances are derived in the comments next to them."""
 

@@ -1,4 +1,4 @@
-"""Exact (adjoint) gradients — DESIGN.md §4.1 — against PennyLane parameter shift, central finite
+"""Exact (adjoint) gradients — docs/concepts/gradients.md#exact-and-parameter-shift — against PennyLane parameter shift, central finite
 differences of Qiskit ``Statevector`` expectations, and plain JAX autodiff through ``qdist.state_fn``.
 
 Tolerance 1e-7 against parameter shift / finite differences: the fourth-order stencil with h = 1e-3

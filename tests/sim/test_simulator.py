@@ -1,7 +1,7 @@
 """Correctness of the state-vector simulator against Qiskit ``Statevector`` and PennyLane ``default.qubit``.
 
 Every reference circuit is built independently from a plain op list (see ``tests/helpers/circuits.py``); qdist's
-own converters are not used. Tolerances: 1e-10 in complex128 (DESIGN.md §6), 1e-5 in complex64.
+own converters are not used. Tolerances: 1e-10 in complex128 (docs/concepts/conventions.md#precision), 1e-5 in complex64.
 """
 
 from __future__ import annotations
