@@ -46,8 +46,14 @@ from shadows.types import Shadow
 __all__ = ["SHADOW", "LayerShadow", "layer_basis", "layer_observables", "layer_value_matrices"]
 
 
+def _qwc(layer) -> bool:
+    """The layer's generators agree letter by letter (one product basis measures them all)."""
+    return len(measurement_groups(list(layer.words))) <= 1
+
+
 def layer_basis(layer, anc: int) -> PauliWord:
-    """The layer's product basis: each generator's letters on its wires, Y on the ancilla."""
+    """The layer's product basis (for a qubit-wise-commuting layer): each generator's letters on its
+    wires, Y on the ancilla."""
     letters = {w: p for word in layer.words for w, p in word}
     return tuple(sorted(letters.items())) + ((anc, "Y"),)
 
@@ -131,8 +137,7 @@ class LayerShadow:
         runs: list[Run] = []
         items = []  # (layer, k, c_k, touched, V, W, extra, first run, pieces, recipes, wires, groups)
         for ell, layer in enumerate(layers):
-            lbasis = layer_basis(layer, anc)
-            wires = tuple(w for w, _ in lbasis)
+            wires = tuple(layer.support) + (anc,)
             touched, V, W, extra = layer_value_matrices(layer, slots, wires, anc)
             olist = layer_observables(layer, slots, touched, anc)
             groups = len(measurement_groups([w for o in olist for w in o.words]))
@@ -177,7 +182,7 @@ class LayerShadow:
                 est = estimate(Shadow(bits, full.astype(np.uint8), wires), obs_list, groups=groups_mom)
                 value[0, touched] -= ck * est.mean / 3.0
                 var[0, touched] += ck**2 * (est.std_error / 3.0) ** 2
-                if probabilities is not None:  # a simulator: the exact variance is known
+                if probabilities is not None and _qwc(layer):  # a simulator: the exact variance is known
                     # single-snapshot variance from the layer state's distribution in the
                     # derandomised basis: E[X²] = Σ_o p(o) W(o)² + extra, E[X] = Σ_o p(o) V(o)
                     pr = basis_probabilities(

@@ -7,8 +7,8 @@ Three pieces, all used by `shadows.gradients` and [`shadows.tomography`][shadows
   apply the chain rule ``∂f/∂θ_i = Σ_{j: index_j = i} coeff_j ∂f/∂φ_j`` (shared/affine parameters).
 * **The op-by-op executor** of the simulator (`qdist.sim.oprun`), re-exported here.
 * **Layers and ancilla states.** `find_layers` splits the trainable ops into maximal runs of
-  consecutive Pauli rotations ``exp(−iφ_j P_j/2)`` with pairwise disjoint supports and no other op
-  in between. For layer ℓ ending at op ``e`` and one Pauli term ``Q`` of the observable,
+  consecutive Pauli rotations ``exp(−iφ_j P_j/2)`` whose generators mutually commute (supports may
+  overlap) and no other op in between. For layer ℓ ending at op ``e`` and one Pauli term ``Q`` of the observable,
 
       |a⟩ = U_{≤e}|ψ⟩,   |b⟩ = U_{>e}† Q U|ψ⟩,   |Φ⟩ = (|a⟩|0⟩_anc + |b⟩|1⟩_anc)/√2
 
@@ -76,7 +76,7 @@ def op_word(op: Op) -> PauliWord | None:
 
 @dataclass(frozen=True)
 class Layer:
-    """A maximal run of consecutive trainable Pauli rotations with pairwise disjoint supports.
+    """A maximal run of consecutive trainable Pauli rotations whose generators mutually commute.
 
     Attributes:
         ops: positions of the layer's ops in ``circuit.ops`` (consecutive).
@@ -107,12 +107,20 @@ def check_pauli_generators(circuit: Circuit, method: str) -> None:
             )
 
 
+def paulis_commute(a: PauliWord, b: PauliWord) -> bool:
+    """Two Pauli words commute iff they differ (both non-identity) on an even number of wires."""
+    letters = dict(a)
+    return sum(1 for w, p in b if w in letters and letters[w] != p) % 2 == 0
+
+
 def find_layers(circuit: Circuit, method: str = "shadow") -> tuple[Layer, ...]:
     """Split the trainable ops into layers (greedy maximal runs, [layer shadows][layer-shadows]).
 
-    A layer is a run of consecutive trainable ops ``exp(−iφ P/2)`` (Pauli generators ``P``) whose
-    supports are pairwise disjoint (so they commute); any non-trainable op, or a rotation
-    overlapping the current layer's support, starts a new one.
+    A layer is a run of consecutive trainable ops ``exp(−iφ P/2)`` (Pauli generators ``P``) that
+    mutually commute — supports may overlap (the ``2ⁿ − 1`` Z-string rotations of a wide diagonal
+    layer are one layer). Any non-trainable op, or a rotation that does not commute with every
+    generator of the current layer, starts a new one. Mutual commutation is what the layer identity
+    needs: ``P_j`` can be moved past the rest of its layer to the layer's end.
 
     Raises:
         ValueError: a trainable op without a Pauli generator (U, PHASE, CRX, …), naming the op.
@@ -121,25 +129,24 @@ def find_layers(circuit: Circuit, method: str = "shadow") -> tuple[Layer, ...]:
     slot_of = {s.op: j for j, s in enumerate(angle_slots(circuit))}
     layers: list[Layer] = []
     cur: list[int] = []
-    used: set[int] = set()
+    words: list[PauliWord] = []
 
     def close():
         if cur:
             ops = tuple(cur)
-            words = tuple(op_word(circuit.ops[i]) for i in ops)
-            layers.append(Layer(ops, words, tuple(slot_of[i] for i in ops)))
+            layers.append(Layer(ops, tuple(words), tuple(slot_of[i] for i in ops)))
         cur.clear()
-        used.clear()
+        words.clear()
 
     for i, op in enumerate(circuit.ops):
         if not op.trainable:
             close()
             continue
-        supp = {w for w, _ in op_word(op)}
-        if supp & used:
+        word = op_word(op)
+        if not all(paulis_commute(word, w) for w in words):
             close()
         cur.append(i)
-        used.update(supp)
+        words.append(word)
     close()
     return tuple(layers)
 

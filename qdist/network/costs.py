@@ -160,15 +160,16 @@ def param_shift_copies(spec: ModelSpec, epsilon: float, delta: float) -> tuple[i
 
 
 def gate_layers(spec: ModelSpec, segment: int) -> list[tuple[int, int]]:
-    """``[(size, count), …]``: the commuting layers of disjoint Pauli rotations that
-    ``shadows.layers.find_layers`` finds in segment s — per model layer an RY layer and an RZ layer
-    of n rotations each, plus for a ``diag`` layer 2ⁿ⁻¹ − 1 pairs (S, complement) and the full set
-    (see `qdist.network.model.diag_subsets`). Counts, not lists: valid for n = 60."""
+    """``[(size, count), …]``: the commuting layers that `shadows.layers.find_layers` finds in
+    segment s — per model layer an RY layer and an RZ layer of n rotations each, plus for a ``diag``
+    layer ONE layer of its 2ⁿ − 1 Z-string rotations (they all commute; overlapping supports are
+    allowed, [layers of commuting generators][layer-shadows-layers]). Counts, not lists: valid for
+    n = 60."""
     owner, a, b = spec.segments[segment]
     n, ell = spec.n, b - a
     out = [(n, 2 * ell)]
     if spec.model == "diag" and owner != 0:
-        out += [(2, (2 ** (n - 1) - 1) * ell), (1, ell)]
+        out += [(2**n - 1, ell)]
     return [(size, count) for size, count in out if count]
 
 

@@ -179,9 +179,8 @@ class ModelSpec:
 def diag_subsets(n: int) -> list[tuple[int, ...]]:
     """The 2ⁿ − 1 non-empty wire subsets of a ``diag`` layer, ordered as pairs (S, complement of S)
     for every S containing wire 0 (S in bitmask order, wire 0 = most significant bit; the full set
-    has no partner). Consecutive Z-rotations of a pair have disjoint supports, so the layer splits
-    into exactly 2ⁿ⁻¹ commuting layers of disjoint Pauli rotations — the minimum, since the
-    2ⁿ⁻¹ subsets containing wire 0 pairwise overlap ([layers of commuting generators][layer-shadows-layers])."""
+    has no partner). The order does not matter to the layer shadows: all 2ⁿ − 1 Z-string rotations
+    commute, so they form ONE layer ([layers of commuting generators][layer-shadows-layers])."""
     full = 2**n - 1
     out = []
     for m in range(2 ** (n - 1), 2**n):  # masks with the bit of wire 0 set

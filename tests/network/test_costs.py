@@ -73,11 +73,13 @@ def test_ancilla_hops_and_segment_deltas():
 def test_gate_layers_and_shadow_copies():
     spec = ModelSpec(features=8, layers=3, parties=2, model="diag")  # Alice 2 layers, Bob 1
     assert costs.gate_layers(spec, 0) == [(3, 4)]
-    assert costs.gate_layers(spec, 1) == [(3, 2), (2, 3), (1, 1)]
+    # Bob's diag layer: RY | RZ layers of 3 rotations and ONE layer of the 7 commuting Z-strings
+    # (issue 12: commuting generators form one layer; it used to split into 2ⁿ⁻¹ + 2 layers)
+    assert costs.gate_layers(spec, 1) == [(3, 2), (7, 1)]
     S = shots_for(0.1, 0.05 / spec.num_params)
-    assert costs.shadow_copies(spec, 0.1, 0.05) == [4 * S, 6 * S]
+    assert costs.shadow_copies(spec, 0.1, 0.05) == [4 * S, 3 * S]
     big = ModelSpec(features=2**60, layers=2, parties=2, model="diag")
-    assert costs.gate_layers(big, 1) == [(60, 2), (2, 2**59 - 1), (1, 1)]
+    assert costs.gate_layers(big, 1) == [(60, 2), (2**60 - 1, 1)]
     assert costs.spsa_copies(0.1, 0.05, 4) == 8 * shots_for(0.1, 0.05)
 
 
