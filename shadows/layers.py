@@ -26,6 +26,7 @@ would run; `layer_states` computes the same states with one forward and one back
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -174,19 +175,16 @@ def layer_states(
     psi = jnp.asarray(np.broadcast_to(psi, (B, 2**n)))
     ex = executor(circuit)
     phi = slot_values(ex.slots, p)[None, :]
+    d = jnp.asarray(d)
     terms = observable_terms(observable)
     L, K, D = len(layers), len(terms), 2**n
-    a = np.zeros((L, B, D), dtype=np.complex128)
     b = np.zeros((L, K, B, D), dtype=np.complex128)
+    a, psi = _forward_sweep(ex, psi, phi, d, layers)
     if L and K:
         end_of = {layer.stop: ell for ell, layer in enumerate(layers)}
         nops = len(circuit.ops)
-        for i in range(nops):
-            psi = ex.apply(i, psi, phi, d)
-            if i + 1 in end_of:
-                a[end_of[i + 1]] = np.asarray(psi)
         lam = jnp.concatenate([jax.vmap(lambda v, w=word: apply_pauli(v, w, n))(psi) for _, word in terms])
-        dk = np.concatenate([d] * K) if d.ndim == 2 else d
+        dk = jnp.concatenate([d] * K) if d.ndim == 2 else d
         first = min(end_of)
         for i in range(nops - 1, first - 2, -1):
             if i + 1 in end_of:
@@ -194,15 +192,43 @@ def layer_states(
             if i + 1 == first:
                 break
             lam = ex.apply(i, lam, phi, dk, adjoint=True)
-    elif L:
-        end_of = {layer.stop: ell for ell, layer in enumerate(layers)}
-        for i in range(len(circuit.ops)):
-            psi = ex.apply(i, psi, phi, d)
-            if i + 1 in end_of:
-                a[end_of[i + 1]] = np.asarray(psi)
     if not batched:
         return a[:, 0], b[:, :, 0]
     return a, b
+
+
+_FORWARD: dict = {}
+
+
+def _digest(*arrays) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for x in arrays:
+        x = np.ascontiguousarray(np.asarray(x))
+        h.update(str((x.dtype, x.shape)).encode())
+        h.update(x.tobytes())
+    return h.hexdigest()
+
+
+def _forward_sweep(ex, psi, phi, d, layers):
+    """``(a (L, B, 2ⁿ), final state)``: the states after every layer, by one forward sweep. The
+    sweep does not depend on the observable, so it is remembered (bounded: 8 entries) for the next
+    call with the same circuit, parameters, states and data — training asks for every readout's
+    gradient of the same batch."""
+    key = (ex.circuit.fingerprint, tuple(layer.stop for layer in layers), _digest(phi, psi, d))
+    hit = _FORWARD.get(key)
+    if hit is not None:
+        return hit
+    end_of = {layer.stop: ell for ell, layer in enumerate(layers)}
+    a = np.zeros((len(layers),) + tuple(psi.shape), dtype=np.complex128)
+    for i in range(len(ex.circuit.ops)):
+        psi = ex.apply(i, psi, phi, d)
+        if i + 1 in end_of:
+            a[end_of[i + 1]] = np.asarray(psi)
+    if a.nbytes <= 2**26:  # remember sweeps up to 64 MB
+        if len(_FORWARD) >= 8:
+            _FORWARD.clear()
+        _FORWARD[key] = (a, psi)
+    return a, psi
 
 
 def ancilla_states(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -214,7 +240,21 @@ def ancilla_states(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.stack([a, b], axis=-1).reshape(b.shape[:-1] + (2 * b.shape[-1],)) / math.sqrt(2.0)
 
 
+_LAYER_CIRCUITS: dict = {}
+
+
 def layer_circuit(circuit: Circuit, layer: Layer, term: PauliWord) -> Circuit:
+    """`build_layer_circuit`, remembered per ``(circuit, layer, term)`` (bounded: 512 entries)."""
+    key = (circuit.fingerprint, layer.ops, term)
+    out = _LAYER_CIRCUITS.get(key)
+    if out is None:
+        if len(_LAYER_CIRCUITS) >= 512:
+            _LAYER_CIRCUITS.clear()
+        out = _LAYER_CIRCUITS[key] = build_layer_circuit(circuit, layer, term)
+    return out
+
+
+def build_layer_circuit(circuit: Circuit, layer: Layer, term: PauliWord) -> Circuit:
     """The ``n+1``-qubit circuit preparing ``Φ`` for ``layer`` and the Pauli term ``Q = term`` from
     ``|ψ⟩|0⟩_anc`` (ancilla = wire ``n``): ``H_anc``, ``U``, controlled-``Q`` (ancilla controls),
     then ``U_{>ℓ}†`` on the system."""

@@ -55,8 +55,8 @@ def _local_op(op: Op) -> Op:
     return replace(op, angles=tuple(Angle(k) if a.trainable else a for k, a in enumerate(op.angles)))
 
 
-def _kernel(op: Op, num_wires: int, adjoint: bool, data_batched: bool):
-    """Jitted ``(psi (R, 2^N), angles (R, k), data) -> psi`` applying ``op`` (or its inverse)."""
+def _kernel(op: Op, num_wires: int, adjoint: bool, data_batched: bool, angles_batched: bool):
+    """Jitted ``(psi (R, 2^N), angles (R, k) or (k,), data) -> psi`` applying ``op`` (or its inverse)."""
     lop = _local_op(op)
 
     def build():
@@ -65,9 +65,10 @@ def _kernel(op: Op, num_wires: int, adjoint: bool, data_batched: bool):
         def one(psi, a, data):
             return apply_step(step, psi, a, data, num_wires, adjoint=adjoint)
 
-        return jax.jit(jax.vmap(one, in_axes=(0, 0, 0 if data_batched else None)))
+        axes = (0, 0 if angles_batched else None, 0 if data_batched else None)
+        return jax.jit(jax.vmap(one, in_axes=axes))
 
-    return _KERNELS.fetch((lop.key(), num_wires, adjoint, data_batched), build)
+    return _KERNELS.fetch((lop.key(), num_wires, adjoint, data_batched, angles_batched), build)
 
 
 class Executor:
@@ -86,6 +87,8 @@ class Executor:
         for j, s in enumerate(self.slots):
             per_op[s.op].append((s.pos, j))
         self._op_slots = [tuple(x) for x in per_op]
+        self._fixed = [np.array([a.offset for a in op.angles] or [0.0]) for op in circuit.ops]
+        self._kernels: dict = {}  # (op, adjoint, data batched) -> jitted kernel (looked up once)
 
     def _angles(self, i: int, phi: np.ndarray, rows: int) -> np.ndarray:
         op = self.circuit.ops[i]
@@ -96,13 +99,19 @@ class Executor:
 
     @x64
     def apply(self, i: int, psi, phi: np.ndarray, data, adjoint: bool = False):
-        """Apply op ``i`` (or its inverse) to the rows ``psi`` ``(R, 2^N)``."""
+        """Apply op ``i`` (or its inverse) to the rows ``psi`` ``(R, 2^N)``; ``data`` may already be
+        a JAX array (`run` converts it once)."""
         rows = psi.shape[0]
-        data = np.asarray(data)
-        batched = data.ndim == 2
+        batched = np.ndim(data) == 2
         if batched and data.shape[0] != rows:
-            data = np.broadcast_to(data, (rows, data.shape[1]))
-        f = _kernel(self.circuit.ops[i], self.num_wires, adjoint, batched)
+            data = jnp.broadcast_to(jnp.asarray(data), (rows, data.shape[1]))
+        trainable = bool(self._op_slots[i])
+        f = self._kernels.get((i, adjoint, batched))
+        if f is None:
+            f = _kernel(self.circuit.ops[i], self.num_wires, adjoint, batched, trainable)
+            self._kernels[(i, adjoint, batched)] = f
+        if not trainable:  # no trainable angle: one shared (fixed) angle vector
+            return f(psi, self._fixed[i], data)
         return f(psi, jnp.asarray(self._angles(i, phi, rows)), data)
 
     @x64
@@ -111,7 +120,7 @@ class Executor:
         phi = np.atleast_2d(np.asarray(phi, dtype=np.float64))
         stop = len(self.circuit.ops) if stop is None else stop
         order = range(stop - 1, start - 1, -1) if adjoint else range(start, stop)
-        psi = jnp.asarray(psi)
+        psi, data = jnp.asarray(psi), jnp.asarray(data)
         for i in order:
             psi = self.apply(i, psi, phi, data, adjoint)
         return psi
