@@ -86,3 +86,24 @@ def test_the_docs_show_the_example_verbatim():
     root = Path(__file__).resolve().parents[1]
     page = (root / "docs" / "dev" / "estimators.md").read_text()
     assert (root / "tests" / "examples" / "finite_difference.py").read_text() in page
+
+
+def test_registered_estimator_trains(fd):
+    """Training (protocol engine: the estimator takes one input state at a time) runs the new
+    estimator and charges exactly what the ledgers record."""
+    from qdist.learn.data import Dataset
+    from qdist.learn.train import TrainConfig, train_quantum
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (12, 4))
+    y = (x[:, 0] > x[:, 1]).astype(np.int64)
+    ds = Dataset("toy", x[:8], y[:8], x[8:], y[8:], ("0", "1"), ("a", "b", "c", "d"))
+    cfg = TrainConfig(
+        layers=2, parties=2, epochs=1, batch_size=4, method=fd, shots=20, epsilon=0.3, delta=0.1
+    )
+    res = train_quantum(ds, cfg, progress=False)
+    assert res.model["engine"] == "protocol"
+    P = ModelSpec(features=4, layers=2, parties=2).num_params
+    # 8 samples × one readout × 2P shifted circuits × 20 shots, one QWC group (Z on wire 0)
+    assert res.by_purpose["gradient"]["copies"] == 8 * 2 * P * 20
+    assert np.isfinite(res.final["test_accuracy"])

@@ -121,6 +121,9 @@ def _prepare_call(circuit, params, observable, state, data, dtype):
         check_observable(circuit, observable)
     s = _zero_state(circuit.num_qubits, dt) if state is None else as_state(state, circuit.num_qubits, dt)
     d = check_data(circuit, data)
+    for table in (_CIRCUITS, _OBSERVABLES):  # bounded: only needed until `_compiled` has built
+        if len(table) > 1024:
+            table.clear()
     _CIRCUITS.setdefault(circuit.fingerprint, circuit)
     if observable is not None:
         _OBSERVABLES.setdefault(observable.fingerprint, observable)
