@@ -28,7 +28,7 @@ import numpy as np
 
 from qdist.devices.protocol import Run, expectation_run
 from qdist.estimators.inputs import prepare_batch
-from qdist.estimators.protocol import CopyShape, Plan
+from qdist.estimators.protocol import CopyShape, Plan, shot_options
 from qdist.estimators.result import GradientResult
 from qdist.estimators.sizing import shots_for
 from qdist.measure.groups import measurement_groups, observable_terms, outcome_signs
@@ -96,16 +96,7 @@ class LayerShadow:
     """The layer-shadow estimator (module docstring)."""
 
     name: str = "shadow"
-    defaults: Mapping = field(
-        default_factory=lambda: {
-            "shots": None,
-            "seed": None,
-            "state": None,
-            "data": None,
-            "basis": "derandomized",
-            "groups": None,
-        }
-    )
+    defaults: Mapping = field(default_factory=lambda: shot_options(basis="derandomized", groups=None))
     ancilla: int = 1
     simulation_only: bool = False
     batched: bool = True

@@ -18,7 +18,7 @@ import numpy as np
 
 from qdist.devices.protocol import expectation_run
 from qdist.estimators.inputs import prepare_batch, rows_per_sample
-from qdist.estimators.protocol import CopyShape, Plan
+from qdist.estimators.protocol import CopyShape, Plan, shot_options
 from qdist.estimators.result import GradientResult
 from qdist.estimators.shift_rules import shift_rule
 from qdist.estimators.sizing import shots_for
@@ -37,9 +37,7 @@ class ParamShift:
     """The parameter-shift estimator (module docstring)."""
 
     name: str = "param-shift"
-    defaults: Mapping = field(
-        default_factory=lambda: {"shots": None, "seed": None, "state": None, "data": None, "grouping": "qwc"}
-    )
+    defaults: Mapping = field(default_factory=lambda: shot_options(grouping="qwc"))
     ancilla: int = 0
     simulation_only: bool = False
     batched: bool = True

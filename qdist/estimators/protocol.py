@@ -24,7 +24,13 @@ from qdist.estimators.result import GradientResult
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
 
-__all__ = ["CopyShape", "Estimator", "Plan"]
+__all__ = ["CopyShape", "Estimator", "Plan", "shot_options"]
+
+
+def shot_options(**extra) -> dict:
+    """The options every shot-based estimator takes (``shots``, ``seed``, ``state``, ``data``, all
+    ``None`` by default) plus its own ``extra`` ones with their defaults."""
+    return {"shots": None, "seed": None, "state": None, "data": None, **extra}
 
 
 @dataclass(frozen=True)

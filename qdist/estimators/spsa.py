@@ -19,7 +19,7 @@ import numpy as np
 
 from qdist.devices.protocol import expectation_run
 from qdist.estimators.inputs import prepare_batch, rows_per_sample
-from qdist.estimators.protocol import CopyShape, Plan
+from qdist.estimators.protocol import CopyShape, Plan, shot_options
 from qdist.estimators.result import GradientResult
 from qdist.estimators.sizing import shots_for
 from qdist.measure.groups import GROUPINGS, measurement_groups, observable_terms
@@ -37,17 +37,7 @@ class Spsa:
     """The SPSA estimator (module docstring); ``seed`` is required (the directions are random)."""
 
     name: str = "spsa"
-    defaults: Mapping = field(
-        default_factory=lambda: {
-            "shots": None,
-            "seed": None,
-            "state": None,
-            "data": None,
-            "grouping": "qwc",
-            "samples": 1,
-            "c": 0.1,
-        }
-    )
+    defaults: Mapping = field(default_factory=lambda: shot_options(grouping="qwc", samples=1, c=0.1))
     ancilla: int = 0
     simulation_only: bool = False
     batched: bool = True

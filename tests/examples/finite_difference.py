@@ -13,7 +13,7 @@ import numpy as np
 
 from qdist.devices.protocol import expectation_run
 from qdist.estimators.inputs import prepare_inputs
-from qdist.estimators.protocol import CopyShape, Plan
+from qdist.estimators.protocol import CopyShape, Plan, shot_options
 from qdist.estimators.result import GradientResult
 from qdist.estimators.sizing import shots_for
 from qdist.validate import check_options, check_positive, check_shots
@@ -22,9 +22,7 @@ from qdist.validate import check_options, check_positive, check_shots
 @dataclass(frozen=True)
 class FiniteDifference:
     name: str = "finite-difference"
-    defaults: Mapping = field(
-        default_factory=lambda: {"shots": None, "seed": None, "state": None, "data": None, "h": 0.1}
-    )
+    defaults: Mapping = field(default_factory=lambda: shot_options(h=0.1))
     ancilla: int = 0
     simulation_only: bool = False
     note: str = "central finite differences, 2 circuits per parameter; n-qubit forward passes"
