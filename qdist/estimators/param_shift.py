@@ -3,7 +3,8 @@
 Each trainable angle ``φ_j`` gets its shift rule (`qdist.estimators.shift_rules.shift_rule`): 2
 shifted rows for Pauli-generator gates and PHASE/CPHASE/U angles, 4 for controlled rotations. All
 rows are bindings of ONE slot circuit (`qdist.sim.slots.slot_circuit`), measured in every
-qubit-wise-commuting group of ``O`` with ``shots`` shots. Variance of component ``i``:
+qubit-wise-commuting group of ``O`` with ``shots`` shots; sized for ±ε on every component it takes
+``⌈ln(2P/δ)/ε²⌉`` shots per circuit (Hoeffding for the difference of the two shifted means). Variance of component ``i``:
 ``Σ_{j→i} coeff_j² Σ_μ c_μ² Σ_g Var_g(φ + s_μ e_j)/shots``. Resources: ``circuits = Σ_j (#terms
 of rule j)``, ``copies = shots·circuits·#groups`` (0 when exact). Derivation:
 [parameter shift][exact-and-parameter-shift].
@@ -21,7 +22,7 @@ from qdist.estimators.inputs import prepare_batch, rows_per_sample
 from qdist.estimators.protocol import CopyShape, Plan, shot_options
 from qdist.estimators.result import GradientResult
 from qdist.estimators.shift_rules import shift_rule
-from qdist.estimators.sizing import shots_for
+from qdist.estimators.sizing import difference_shots_for
 from qdist.measure.groups import GROUPINGS, measurement_groups, observable_terms
 from qdist.measure.seeds import require_seed
 from qdist.sim.circuit import Circuit
@@ -110,7 +111,9 @@ class ParamShift:
         return Plan((run,) if B else (), finish)
 
     def sized_options(self, shape: CopyShape, epsilon: float, delta: float) -> dict:
-        return {"shots": shots_for(epsilon, delta / shape.total_params)}
+        """Hoeffding for the difference (`qdist.estimators.sizing.difference_shots_for`) with the
+        union bound over the P components (two-term rules: every Pauli rotation)."""
+        return {"shots": difference_shots_for(epsilon, delta / shape.total_params)}
 
     def copies(self, shape: CopyShape, epsilon: float, delta: float, options: Mapping) -> int:
         shots = options.get("shots") or self.sized_options(shape, epsilon, delta)["shots"]

@@ -14,7 +14,7 @@ Quantum protocols (per sample):
 * inference, ``classes`` = m readouts to ±ε each: S = S(ε, δ/m) copies, S·H·n qubits, S·H hop messages;
   if the last owner is not Alice and the result goes to Alice, one message of S·m bits back (one bit
   per shot and readout).
-* gradient, parameter shift: 2P·S(ε, δ/P) copies; each copy makes the H forward hops with n qubits;
+* gradient, parameter shift: 2P·S₂(ε, δ/P) copies, S₂ = ⌈ln(2/δ)/ε²⌉ (Hoeffding for the difference); each copy makes the H forward hops with n qubits;
   the last owner then sends every other party k its gradient block (P_k floats, b bits each).
 * gradient, SPSA (biased baseline): 2·samples·S(ε, δ) copies, forward passes as parameter shift.
 * gradient, layer shadows / shadow tomography (ancilla methods): the estimator runs once per segment
@@ -154,8 +154,9 @@ def estimator_copies(spec: ModelSpec, method, epsilon: float, delta: float, samp
 
 
 def param_shift_copies(spec: ModelSpec, epsilon: float, delta: float) -> tuple[int, int]:
-    """``(shots per circuit, copies)`` = (S(ε, δ/P), 2P·S(ε, δ/P))."""
-    S = shots_for(epsilon, check_delta(delta) / spec.num_params)
+    """``(shots per circuit, copies)`` = (S₂, 2P·S₂) with S₂ = ⌈ln(2P/δ)/ε²⌉ (Hoeffding for the
+    difference of the two shifted means, `qdist.estimators.sizing.difference_shots_for`)."""
+    S = get_estimator("param-shift").sized_options(copy_shape(spec), epsilon, check_delta(delta))["shots"]
     return S, estimator_copies(spec, "param-shift", epsilon, delta)
 
 

@@ -262,6 +262,12 @@ def run_curves(
         "metric": "qubits + classical bits",
         "note": "smallest N from which the quantum scheme is cheaper than the best classical scheme "
         "of the same problem (null: never up to N = 2^n_max)",
+        # what kind of bound each curve is (docs/concepts/protocols.md#classical-bounds)
+        "bounds": {
+            "quantum": "cost of the simulated protocol (exact ledger; tomography: its worst-case bound)",
+            "classical": "naive classical protocols (pipeline, ship-the-data, ship-the-model): upper "
+            "bounds on the classical cost, not the lower bound over all classical protocols",
+        },
         "n_max": n_max,
         "results": all_cross,
     }

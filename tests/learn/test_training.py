@@ -183,7 +183,8 @@ def test_batched_ledger_equals_protocol_runs(method, parties, classes):
     spec = tr.spec
     m = 1 if classes == 2 else classes
     S = costs.shots_for(cfg.epsilon, cfg.delta / spec.num_params)
-    copies = {"shadow": 2 * layers * S, "param-shift": 2 * spec.num_params * S}.get(method)
+    S2 = math.ceil(math.log(2 * spec.num_params / cfg.delta) / cfg.epsilon**2)  # Hoeffding, difference
+    copies = {"shadow": 2 * layers * S, "param-shift": 2 * spec.num_params * S2}.get(method)
     if copies is not None:
         assert tr.per_sample["gradient"].copies == m * copies
     assert tr.per_sample["inference"] == costs.quantum_inference_cost(spec, cfg.epsilon, cfg.delta, "last")

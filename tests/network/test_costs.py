@@ -55,7 +55,8 @@ def test_formulas_at_two_to_the_sixty():
 def test_param_shift_formula_structure():
     spec = ModelSpec(features=16, layers=3, parties=3)
     S, copies = costs.param_shift_copies(spec, 0.1, 0.05)
-    assert S == shots_for(0.1, 0.05 / spec.num_params) and copies == 2 * spec.num_params * S
+    # Hoeffding for (f₊ − f₋)/2: 2S terms of range 1/S → 2·exp(−ε²S) ≤ δ/P (issue 12: was S(ε, δ/P))
+    assert S == math.ceil(math.log(2 * spec.num_params / 0.05) / 0.1**2) and copies == 2 * spec.num_params * S
     g = costs.quantum_gradient_cost(spec, "param-shift", 0.1, 0.05, bits=64, batch=3)
     last = spec.party_params(spec.last_owner)
     assert g == CostTotals(3 * copies * 2 * 4, (spec.num_params - last) * 64, 3 * copies * 2 + 2, 3 * copies)
