@@ -312,6 +312,16 @@ def classical_cost(
     return CostTotals(0, 2 * (P - P_A) * b, 2 * (K - 1), 0)
 
 
+def ship_model_once_cost(spec: ModelSpec, bits: int = DEFAULT_BITS) -> CostTotals:
+    """Training by shipping the model ONCE: every party k ≥ 1 sends its parameters to Alice
+    ((P − P_A)·b bits), Alice trains locally for all steps, and returns each party its trained
+    block ((P − P_A)·b bits) — independent of the number of steps and of the batch. A naive
+    classical protocol, i.e. an upper bound on the classical cost of training."""
+    b = check_bits(bits)
+    moved = spec.num_params - spec.party_params(0)
+    return CostTotals(0, 2 * moved * b, 2 * (spec.parties - 1), 0)
+
+
 def training_cost(per_step: CostTotals, steps: int) -> CostTotals:
     """T identical steps (the step cost already includes its batch)."""
     return per_step.scale(check_count(steps, "steps"))

@@ -12,6 +12,17 @@ import math
 # ------------------------------------------------------------------------------------------------
 
 
+def _label(name: str, kind: str) -> str:
+    """Legend text in words: which protocol, and what kind of bound its curve is."""
+    if kind == "classical":
+        return f"{name} (naive classical protocol: upper bound)"
+    if name == "tomography":
+        return "shadow tomography (worst-case bound)"
+    if name == "quantum":
+        return "quantum protocol"
+    return f"{name} (quantum)"
+
+
 def _plot(task: str, rows: list[dict], cross: dict, cfg: dict, title_extra: str) -> bytes:
     import matplotlib
 
@@ -31,7 +42,7 @@ def _plot(task: str, rows: list[dict], cross: dict, cfg: dict, title_extra: str)
                 [max(r["communication"], 1) for r in f],
                 color=color,
                 ls="-" if kind == "quantum" else "--",
-                label=f"{name} ({kind}{', worst-case bound' if name == 'tomography' else ''})",
+                label=_label(name, kind),
             )
             sim = [
                 r for r in rows if r["scheme"] == name and r["problem"] == prob and r["source"] == "simulated"

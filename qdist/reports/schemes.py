@@ -90,4 +90,13 @@ def schemes_for(task: str, cfg: dict) -> list[Scheme]:
                 lambda N, s=s: costs.classical_cost(_spec(N, cfg), s, "gradient", b, batch=B).scale(T),
             )
         )
+    if task == "training":  # Alice could train locally after one transfer of the model
+        out.append(
+            Scheme(
+                "ship-model-once",
+                "model",
+                "classical",
+                lambda N: costs.ship_model_once_cost(_spec(N, cfg), b),
+            )
+        )
     return out

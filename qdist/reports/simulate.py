@@ -51,6 +51,8 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
     spec = _spec(N, cfg)
     if sch.kind == "classical":
         model = random_model(spec, seed)
+        if sch.name == "ship-model-once":  # the model to Alice and the trained blocks back, once
+            return CostTotals(**classical_ledger(model, "ship-model", "gradient", b).totals())
         if task == "training":
             led = classical_ledger(model, sch.name, "gradient", b, batch=cfg["batch"])
             return CostTotals(**led.totals()).scale(cfg["steps"])

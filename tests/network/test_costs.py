@@ -204,3 +204,21 @@ def test_run_curves_bad_inputs(tmp_path, kwargs, start):
     with pytest.raises(ValueError) as e:
         run_curves(tmp_path, **{"progress": False, **kwargs})
     assert str(e.value).startswith(start)
+
+
+def test_ship_model_once_training_baseline():
+    """Training by shipping the model once: (P − P_A)·b to Alice and the trained blocks back, for
+    any number of steps; the simulated ledger (ship-model messages, once) equals the closed form."""
+    from qdist.network.classical import classical_ledger
+    from qdist.network.model import random_model
+
+    spec = ModelSpec(features=16, layers=3, parties=3)
+    moved = spec.num_params - spec.party_params(0)
+    assert costs.ship_model_once_cost(spec, 32) == CostTotals(0, 2 * moved * 32, 4, 0)
+    led = classical_ledger(random_model(spec, 0), "ship-model", "gradient", 32)
+    assert CostTotals(**led.totals()) == costs.ship_model_once_cost(spec, 32)
+    per_step = costs.classical_cost(spec, "ship-model", "gradient", 32)
+    assert (
+        costs.training_cost(per_step, 10).classical_bits
+        == 10 * costs.ship_model_once_cost(spec).classical_bits
+    )
