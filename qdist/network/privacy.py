@@ -7,7 +7,14 @@ parameters) that any coalition of the other parties can extract from a protocol 
 
     I ≤ (qubits the party sent) + (classical bits the party sent).
 
-This is an upper bound over the *whole run* (all copies), counted from the ledger. It can exceed
+The protocols here are *two-way*: registers travel forward and, for the ancilla estimators, back.
+A party that receives qubits from another party can use them as entanglement for its later
+messages, so in an interactive protocol k qubits sent carry up to 2k bits of accessible information
+(Nayak–Salzman; superdense coding is the matching protocol). The report gives both: the one-way
+bound ``k + c`` (``holevo_bound_bits``, valid when the party received no qubits it could hold
+entangled) and the two-way bound ``2k + c`` (``two_way_bound_bits``, always valid).
+
+These are upper bounds over the *whole run* (all copies), counted from the ledger. It can exceed
 N·b for small N or many shots; the point ([privacy][privacy-holevo]) is that it grows like log N while every
 classical baseline reveals its inputs outright: ship-the-data reveals x (N·b bits), the pipeline
 reveals an N-float activation per boundary (from which x can be inverted when a block is
@@ -20,15 +27,20 @@ from qdist.network.ledger import Ledger
 
 
 def holevo_report(ledger: Ledger, parties) -> dict:
-    """Per party: qubits and bits it sent, and the Holevo bound on the accessible information
-    that left it (qubits + bits)."""
+    """Per party: qubits and bits it sent, the one-way Holevo bound on the accessible information
+    that left it (qubits + bits) and the two-way bound (2·qubits + bits, module docstring), which
+    applies whenever the party also received qubits."""
     out = {}
     for p in parties:
         t = ledger.sent_by(p).totals()
+        received = ledger.received_by(p).totals()["qubits"]
         out[p] = {
             "qubits_sent": t["qubits"],
             "classical_bits_sent": t["classical_bits"],
+            "qubits_received": received,
             "holevo_bound_bits": t["qubits"] + t["classical_bits"],
+            "two_way_bound_bits": 2 * t["qubits"] + t["classical_bits"],
+            "bound_that_applies": "two-way" if received and t["qubits"] else "one-way",
         }
     return out
 
@@ -39,8 +51,9 @@ def privacy_report(ledger: Ledger, parties, classical: dict) -> dict:
     return {
         "holevo": holevo_report(ledger, parties),
         "classical_baselines": classical,
-        "note": "Holevo: k qubits + c bits sent carry ≤ k + c bits of accessible information "
-        "(no pre-shared entanglement); classical baselines send their inputs in clear",
+        "note": "Holevo: k qubits + c bits sent carry ≤ k + c bits of accessible information one-way "
+        "(no entanglement), ≤ 2k + c in a two-way protocol where the party also received qubits "
+        "(Nayak–Salzman); classical baselines send their inputs in clear",
     }
 
 

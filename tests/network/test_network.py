@@ -521,3 +521,18 @@ def test_bad_inputs(call, start):
         call()
     msg = str(e.value)
     assert msg.startswith(start) and "\n" not in msg
+
+
+def test_two_way_holevo_bound():
+    """A party that also receives qubits gets the two-way bound 2k + c; numbers re-added from the
+    ledger's messages by hand."""
+    spec = ModelSpec(features=4, layers=2, parties=2)
+    r = run_gradient(random_model(spec, 3), "shadow", 0.3, 0.1, seed=1)  # ancilla goes forward and back
+    for party, rep in r.privacy["holevo"].items():
+        sent = [m for m in r.ledger if m.sender == party]
+        k = sum(m.qubits for m in sent)
+        c = sum(m.classical_bits for m in sent)
+        got = sum(m.qubits for m in r.ledger if m.receiver == party)
+        assert rep["holevo_bound_bits"] == k + c and rep["two_way_bound_bits"] == 2 * k + c
+        assert rep["bound_that_applies"] == ("two-way" if got and k else "one-way")
+    assert r.privacy["holevo"]["bob"]["bound_that_applies"] == "two-way"
