@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from qdist.sim.observables import Observable, pauli_sum
+from qdist.validate import check_int
 
 
 def from_sparse_pauli_op(op) -> Observable:
@@ -74,6 +75,6 @@ def as_observable(obj, num_qubits: int | None = None, wire_map: Mapping | None =
             raise TypeError(
                 f"observable: expected a qdist Observable, SparsePauliOp or PennyLane operator, got {type(obj).__name__}"
             )
-    if num_qubits is not None and obs.max_wire >= num_qubits:
+    if num_qubits is not None and obs.max_wire >= check_int("num_qubits", num_qubits, 1):
         raise ValueError(f"observable: acts on wire {obs.max_wire}, but the circuit has {num_qubits} qubits")
     return obs

@@ -30,9 +30,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.interop.pennylane_checks import checked_unitary
 from qdist.interop.qiskit import _phase_ops, _shift
 from qdist.precision import x64
-from qdist.sim.circuit import Angle, Circuit, Op, diagonal, gate, make_circuit, pauli_rot, unitary
+from qdist.sim.circuit import Angle, Circuit, Op, diagonal, gate, make_circuit, pauli_rot
+from qdist.sim.execute import real_array
 
 __all__ = ["from_pennylane", "pennylane_parameters", "to_pennylane"]
 
@@ -281,7 +283,7 @@ def _to_ops(flat, angles: list[Angle], arrays: np.ndarray, wmap: dict, keep_phas
             m = mats[0]
             if m.ndim != 2:
                 raise ValueError("obj: broadcast (batched) QubitUnitary is not supported")
-            ops.append(unitary(m, w, check=False))
+            ops.append(checked_unitary(m, w, name))
         elif name == "DiagonalQubitUnitary":
             ops.append(diagonal(mats[0], w))
         elif name == "GlobalPhase":  # GlobalPhase(φ) = exp(−iφ)
@@ -368,7 +370,7 @@ def from_pennylane(
         if params is None:
             raise ValueError("params: pass an example parameter array to convert a quantum function")
         shape = np.shape(params)
-        p0 = np.asarray(params, dtype=np.float64).ravel()
+        p0 = np.asarray(real_array("params", params)).ravel()
 
         def record(p):
             return qml.tape.make_qscript(qfunc)(jnp.reshape(p, shape))

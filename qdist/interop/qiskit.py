@@ -392,6 +392,8 @@ def to_qiskit(circuit: Circuit, params=None, *, data=None, parameters: Sequence 
     from qiskit.circuit.library import DiagonalGate, PauliEvolutionGate, UnitaryGate
     from qiskit.quantum_info import SparsePauliOp
 
+    from qdist.sim.execute import real_array
+
     if not isinstance(circuit, Circuit):
         raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
     if params is None:
@@ -399,7 +401,7 @@ def to_qiskit(circuit: Circuit, params=None, *, data=None, parameters: Sequence 
         if len(theta) != circuit.num_params:
             raise ValueError(f"parameters: expected {circuit.num_params} Qiskit parameters, got {len(theta)}")
     else:
-        theta = np.asarray(params, dtype=np.float64)
+        theta = real_array("params", params)
         if theta.shape != (circuit.num_params,):
             raise ValueError(f"params: expected shape ({circuit.num_params},), got {theta.shape}")
     if circuit.num_data:
@@ -407,7 +409,7 @@ def to_qiskit(circuit: Circuit, params=None, *, data=None, parameters: Sequence 
             raise ValueError(
                 f"data: the circuit has data_phase ops; pass data= of length {circuit.num_data} to bind them"
             )
-        data = np.asarray(data, dtype=np.float64)
+        data = real_array("data", data)
         if data.shape != (circuit.num_data,):
             raise ValueError(f"data: expected shape ({circuit.num_data},), got {data.shape}")
 

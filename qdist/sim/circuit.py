@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from qdist.sim.gates import gate_spec
+from qdist.validate import check_int
 
 #: Operation kinds understood by the simulator.
 KINDS = ("gate", "unitary", "diagonal", "pauli_rot", "data_phase")
@@ -211,7 +212,13 @@ def _angle(p: ParamLike) -> Angle:
         if p < 0:
             raise ValueError(f"param: parameter index must be ≥ 0, got {p}")
         return Angle(int(p))
-    return Angle(-1, 0.0, float(p))
+    try:
+        if np.iscomplexobj(p) or isinstance(p, (str, bytes)):
+            raise TypeError
+        value = float(p)
+    except (TypeError, ValueError):
+        raise TypeError(f"param: expected an int index, a real float angle or an Angle, got {p!r}") from None
+    return Angle(-1, 0.0, value)
 
 
 def gate(name: str, wires: int | Sequence[int], *params: ParamLike) -> Op:
@@ -220,6 +227,8 @@ def gate(name: str, wires: int | Sequence[int], *params: ParamLike) -> Op:
 
     Example: ``gate("RX", 0, 3)`` is ``RX(params[3])`` on wire 0; ``gate("CRZ", (0, 1), 0.5)``.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a gate name (str), got {name!r}")
     spec = gate_spec(name)
     wires = _wires(wires)
     if len(wires) != spec.num_wires:
@@ -240,7 +249,10 @@ def pauli_rot(pauli: str, wires: Sequence[int], param: ParamLike) -> Op:
 
 def unitary(matrix: np.ndarray, wires: Sequence[int], name: str = "UNITARY", check: bool = True) -> Op:
     """A fixed unitary on ``wires`` (first wire = most significant bit of the matrix index)."""
-    m = np.asarray(matrix, dtype=np.complex128)
+    try:
+        m = np.asarray(matrix, dtype=np.complex128)
+    except (TypeError, ValueError):
+        raise ValueError(f"matrix: expected a square complex matrix, got {matrix!r}") from None
     wires = _wires(wires)
     if m.shape != (2 ** len(wires),) * 2:
         raise ValueError(
@@ -287,8 +299,9 @@ def make_circuit(num_qubits: int, ops: Iterable[Op], num_params: int | None = No
     Raises:
         ValueError: a wire out of range or repeated, a parameter index beyond ``num_params``.
     """
-    if not isinstance(num_qubits, (int, np.integer)) or num_qubits < 1:
-        raise ValueError(f"num_qubits: expected an integer ≥ 1, got {num_qubits!r}")
+    check_int("num_qubits", num_qubits, 1)
+    if num_params is not None:
+        check_int("num_params", num_params, 0)
     ops = tuple(ops)
     max_index, num_data = -1, 0
     for i, op in enumerate(ops):

@@ -37,18 +37,48 @@ def _is_traced(*xs) -> bool:
     return any(isinstance(x, jax.core.Tracer) for x in xs)
 
 
+def real_array(name: str, raw) -> np.ndarray | jnp.ndarray:
+    """``raw`` as a float64 array (a JAX array for tracers); complex, non-numeric or non-finite
+    values are a one-line ``ValueError`` naming ``name``. Tracers are only checked by dtype."""
+    if _is_traced(raw):
+        if jnp.iscomplexobj(raw):
+            raise ValueError(f"{name}: expected real numbers, got complex")
+        return jnp.asarray(raw, dtype=jnp.float64)
+    try:
+        a = np.asarray(raw)
+        if a.dtype.kind == "c":
+            raise ValueError(f"{name}: expected real numbers, got complex")
+        if a.dtype.kind not in "biufO":
+            raise TypeError
+        a = a.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        if str(exc).startswith(f"{name}: "):
+            raise
+        text = repr(raw)
+        text = text if len(text) <= 60 else text[:57] + "..."
+        raise ValueError(f"{name}: expected real numbers, got {text}") from None
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name}: expected finite values, got NaN or inf")
+    return a
+
+
 def check_params(circuit: Circuit, params) -> jnp.ndarray:
-    """Validate the parameter vector (or batch ``(B, P)``) against the circuit."""
+    """Validate the parameter vector (or batch ``(B, P)``) against the circuit.
+
+    ``None`` is allowed only for a circuit without parameters (it means the empty vector)."""
     if not isinstance(circuit, Circuit):
         raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
-    raw = params if params is not None else np.zeros(circuit.num_params)
-    p = jnp.asarray(raw, dtype=jnp.float64) if _is_traced(raw) else np.asarray(raw, dtype=np.float64)
+    if params is None:
+        if circuit.num_params:
+            raise ValueError(
+                f"params: expected {circuit.num_params} real numbers (the circuit has parameters), got None"
+            )
+        params = np.zeros(0)
+    p = real_array("params", params)
     if p.ndim not in (1, 2) or p.shape[-1] != circuit.num_params:
         raise ValueError(
             f"params: expected shape ({circuit.num_params},) or (B, {circuit.num_params}), got {tuple(p.shape)}"
         )
-    if not _is_traced(p) and not np.all(np.isfinite(p)):
-        raise ValueError("params: expected finite values, got NaN or inf")
     return p
 
 
@@ -68,13 +98,11 @@ def check_data(circuit: Circuit, data) -> jnp.ndarray:
                 f"data: the circuit has data re-upload ops and needs data of length {circuit.num_data}"
             )
         return _EMPTY
-    d = jnp.asarray(data, dtype=jnp.float64) if _is_traced(data) else np.asarray(data, dtype=np.float64)
+    d = real_array("data", data)
     if d.ndim not in (1, 2) or d.shape[-1] != circuit.num_data:
         raise ValueError(
             f"data: expected shape ({circuit.num_data},) or (B, {circuit.num_data}), got {tuple(d.shape)}"
         )
-    if not _is_traced(d) and not np.all(np.isfinite(d)):
-        raise ValueError("data: expected finite values, got NaN or inf")
     return d
 
 
@@ -114,10 +142,10 @@ def _batch_axes(params, state, data) -> tuple:
     return axes
 
 
-def _prepare_call(circuit, params, observable, state, data, dtype):
+def _prepare_call(circuit, params, observable, state, data, dtype, observed=True):
     dt = resolve_dtype(dtype)
     p = check_params(circuit, params)
-    if observable is not None:
+    if observed:
         check_observable(circuit, observable)
     s = _zero_state(circuit.num_qubits, dt) if state is None else as_state(state, circuit.num_qubits, dt)
     d = check_data(circuit, data)
@@ -125,7 +153,7 @@ def _prepare_call(circuit, params, observable, state, data, dtype):
         if len(table) > 1024:
             table.clear()
     _CIRCUITS.setdefault(circuit.fingerprint, circuit)
-    if observable is not None:
+    if observed:
         _OBSERVABLES.setdefault(observable.fingerprint, observable)
     return p, s, d, dt
 
@@ -174,6 +202,6 @@ def value_and_grad(circuit: Circuit, params, observable: Observable, *, state=No
 @x64
 def state(circuit: Circuit, params=None, *, state=None, data=None, dtype=None):
     """Final state vector ``U(θ)|ψ⟩`` (qdist order, wire 0 most significant)."""
-    p, s, d, dt = _prepare_call(circuit, params, None, state, data, dtype)
+    p, s, d, dt = _prepare_call(circuit, params, None, state, data, dtype, observed=False)
     f = _compiled("state", circuit.fingerprint, None, _batch_axes(p, s, d), np.dtype(dt).name)
     return np.asarray(f(p, s, d))

@@ -20,9 +20,9 @@ PauliWord = tuple[tuple[int, str], ...]
 def _word(items: Iterable[tuple[int, str]]) -> PauliWord:
     out = {}
     for w, p in items:
-        p = p.upper()
-        if p not in "IXYZ" or len(p) != 1:
+        if not isinstance(p, str) or len(p) != 1 or p.upper() not in "IXYZ":
             raise ValueError(f"observable: expected Pauli letters I, X, Y, Z, got {p!r}")
+        p = p.upper()
         if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 0:
             raise ValueError(f"observable: expected non-negative integer wires, got {w!r}")
         if int(w) in out:
@@ -82,14 +82,27 @@ class Observable:
         return m
 
 
+def _coeff(name: str, c) -> float:
+    """A finite real coefficient (a complex one only with zero imaginary part)."""
+    try:
+        z = complex(c)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a finite real coefficient, got {c!r}") from None
+    if abs(z.imag) > 1e-12 or not np.isfinite(z.real):
+        raise ValueError(f"{name}: expected a finite real coefficient, got {c!r}")
+    return z.real
+
+
 def pauli(letters: str, wires: Sequence[int] | None = None, coeff: float = 1.0) -> Observable:
     """One Pauli string. ``pauli("XZ", (0, 3))`` is X on wire 0 times Z on wire 3;
     ``pauli("ZIZ")`` (no wires) is the dense label with wire 0 first."""
+    if not isinstance(letters, str):
+        raise TypeError(f"letters: expected a string of Pauli letters I, X, Y, Z, got {letters!r}")
     letters = letters.upper()
     wires = tuple(range(len(letters))) if wires is None else tuple(wires)
     if len(wires) != len(letters):
         raise ValueError(f"wires: expected {len(letters)} wires for {letters!r}, got {len(wires)}")
-    return Observable((float(coeff),), (_word(zip(wires, letters, strict=True)),))
+    return Observable((_coeff("coeff", coeff),), (_word(zip(wires, letters, strict=True)),))
 
 
 def pauli_sum(terms: Mapping[str, float] | Iterable[tuple[float, Mapping[int, str]]]) -> Observable:
@@ -98,10 +111,12 @@ def pauli_sum(terms: Mapping[str, float] | Iterable[tuple[float, Mapping[int, st
     coeffs, words = [], []
     if isinstance(terms, Mapping):
         for label, c in terms.items():
-            coeffs.append(float(np.real(c)))
+            if not isinstance(label, str):
+                raise TypeError(f"terms: expected Pauli labels as strings, got {label!r}")
+            coeffs.append(_coeff(f"terms: term {label!r}", c))
             words.append(_word(enumerate(label)))
     else:
         for c, word in terms:
-            coeffs.append(float(np.real(c)))
+            coeffs.append(_coeff("terms", c))
             words.append(_word(word.items()))
     return Observable(tuple(coeffs), tuple(words))

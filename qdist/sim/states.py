@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from qdist.precision import x64
+from qdist.validate import check_int
 
 
 def num_qubits_for(num_features: int) -> int:
@@ -45,7 +46,7 @@ def amplitude_encode(x, num_qubits: int | None = None, dtype=jnp.complex128):
         raise ValueError(f"x: expected a non-empty vector (N,) or batch (B, N), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("x: expected finite values, got NaN or inf")
-    n = num_qubits_for(arr.shape[-1]) if num_qubits is None else int(num_qubits)
+    n = num_qubits_for(arr.shape[-1]) if num_qubits is None else check_int("num_qubits", num_qubits, 1)
     if arr.shape[-1] > 2**n:
         raise ValueError(f"x: {arr.shape[-1]} features do not fit {n} qubits (at most {2**n})")
     norm = np.linalg.norm(arr, axis=-1)
