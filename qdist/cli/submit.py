@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import warnings
 
@@ -115,11 +116,13 @@ def parse_observable(text: str | None, n: int):
     if text is None:
         return pauli("Z", wires=(0,))
     terms = {}
-    for part in text.replace(" ", "").replace("-", "+-").split("+"):
+    # split before a sign that is not an exponent's ("1e-3*ZIII" is one term)
+    for part in re.split(r"(?<![eE])(?=[+-])", text.replace(" ", "")):
+        part = part.removeprefix("+")
         if not part:
             continue
         coeff, _, label = part.rpartition("*")
-        if coeff in ("", "-"):
+        if coeff in ("", "-", "+"):
             c = -1.0 if coeff == "-" or label.startswith("-") else 1.0
         else:
             try:

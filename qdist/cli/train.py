@@ -49,6 +49,13 @@ FLAGS = {
 }
 
 
+def _bits(text) -> int:
+    bits = parse_int(text, "--bits")
+    if bits not in (32, 64):
+        raise ValueError(f"--bits: expected 32 or 64, got {bits}")
+    return bits
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "train",
@@ -76,7 +83,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     m.add_argument("--shots", default=None, help="copies per estimator circuit (default: from ε and δ)")
     m.add_argument("--epsilon", default="0.1", help="target accuracy ε (default 0.1)")
     m.add_argument("--delta", default="0.05", help="failure probability δ (default 0.05)")
-    m.add_argument("--bits", default="32", help="bits per classical float (default 32)")
+    m.add_argument("--bits", default="32", help="bits per classical float: 32 or 64 (default 32)")
     m.add_argument("--engine", default="auto", help="auto | batched | protocol (default auto)")
     m.add_argument("--spsa-samples", dest="spsa_samples", default="1", help="SPSA directions (default 1)")
     m.add_argument("--spsa-c", dest="spsa_c", default="0.1", help="SPSA perturbation (default 0.1)")
@@ -143,7 +150,7 @@ def parse_args(args) -> dict:
         epochs=parse_int(args.epochs, "--epochs"),
         batch_size=parse_int(args.batch_size, "--batch-size"),
         seed=parse_int(args.seed, "--seed"),
-        bits=parse_int(args.bits, "--bits"),
+        bits=_bits(args.bits),
         engine=args.engine,
         spsa_samples=parse_int(args.spsa_samples, "--spsa-samples"),
         spsa_c=parse_float(args.spsa_c, "--spsa-c"),
