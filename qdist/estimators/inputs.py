@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from qdist.devices.protocol import expectation_run
+from qdist.measure.groups import measurement_groups, observable_terms
 from qdist.measure.seeds import seed_sequence
 from qdist.sim.circuit import Circuit
 from qdist.sim.execute import check_data, check_params
+from qdist.sim.slots import slot_circuit
 from qdist.sim.states import as_state
 
-__all__ = ["device_seed", "prepare_batch", "prepare_inputs", "rows_per_sample"]
+__all__ = ["device_seed", "prepare_batch", "prepare_inputs", "rows_per_sample", "slot_expectation_run"]
 
 
 def prepare_inputs(circuit: Circuit, params, state, data) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -49,6 +52,24 @@ def rows_per_sample(x, repeats: int):
     if x is None or np.asarray(x).ndim < 2:
         return x
     return np.repeat(np.asarray(x), repeats, axis=0)
+
+
+def slot_expectation_run(circuit, observable, phi, shots, grouping, states, data, per_sample: int):
+    """``(run, groups)``: ⟨O⟩ on every row ``phi`` of slot values of ``circuit``'s slot circuit
+    (`qdist.sim.slots.slot_circuit`), ``per_sample`` consecutive rows per input sample, and the
+    number of qubit-wise-commuting groups a sampling device measures (copies = shots·rows·groups).
+    The shared measurement of the estimators that evaluate ``f`` at shifted parameters."""
+    groups = len(measurement_groups([w for _, w in observable_terms(observable)], grouping))
+    run = expectation_run(
+        slot_circuit(circuit),
+        phi,
+        [observable],
+        shots,
+        states=rows_per_sample(states, per_sample),
+        data=rows_per_sample(data, per_sample),
+        grouping=grouping,
+    )
+    return run, groups
 
 
 def device_seed(seed) -> int:

@@ -17,17 +17,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qdist.devices.protocol import expectation_run
-from qdist.estimators.inputs import prepare_batch, rows_per_sample
+from qdist.estimators.inputs import prepare_batch, slot_expectation_run
 from qdist.estimators.protocol import CopyShape, Plan, shot_options
 from qdist.estimators.result import GradientResult
 from qdist.estimators.shift_rules import shift_rule
 from qdist.estimators.sizing import difference_shots_for
-from qdist.measure.groups import GROUPINGS, measurement_groups, observable_terms
+from qdist.measure.groups import GROUPINGS
 from qdist.measure.seeds import require_seed
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
-from qdist.sim.slots import angle_slots, chain_matrix, slot_circuit, slot_values
+from qdist.sim.slots import angle_slots, chain_matrix, slot_values
 from qdist.validate import check_choice, check_options, check_shots
 
 __all__ = ["PARAM_SHIFT", "ParamShift"]
@@ -66,16 +65,7 @@ class ParamShift:
         for b, (j, c) in enumerate(coef):
             R[j, b] = c
         phi = np.tile(np.array(rows).reshape(B, J), (nb, 1))  # sample-major: nb samples × B shifts
-        groups = len(measurement_groups([w for _, w in observable_terms(observable)], grouping))
-        run = expectation_run(
-            slot_circuit(circuit),
-            phi,
-            [observable],
-            shots,
-            states=rows_per_sample(psi, B),
-            data=rows_per_sample(d, B),
-            grouping=grouping,
-        )
+        run, groups = slot_expectation_run(circuit, observable, phi, shots, grouping, psi, d, B)
         M = (C := chain_matrix(slots, circuit.num_params)) @ R  # (P, B): ∂f/∂θ = M @ f(shifted rows)
 
         def finish(outcomes, probabilities=None) -> GradientResult:

@@ -17,16 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qdist.devices.protocol import expectation_run
-from qdist.estimators.inputs import prepare_batch, rows_per_sample
+from qdist.estimators.inputs import prepare_batch, slot_expectation_run
 from qdist.estimators.protocol import CopyShape, Plan, shot_options
 from qdist.estimators.result import GradientResult
 from qdist.estimators.sizing import shots_for
-from qdist.measure.groups import GROUPINGS, measurement_groups, observable_terms
+from qdist.measure.groups import GROUPINGS
 from qdist.measure.seeds import require_seed
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
-from qdist.sim.slots import angle_slots, slot_circuit, slot_values
+from qdist.sim.slots import angle_slots, slot_values
 from qdist.validate import check_choice, check_int, check_options, check_positive, check_shots
 
 __all__ = ["SPSA", "Spsa"]
@@ -55,16 +54,7 @@ class Spsa:
         delta = rng.choice(np.array([-1.0, 1.0]), size=(nb, samples, P))  # per sample
         thetas = np.concatenate([p + c * delta, p - c * delta], axis=1).reshape(nb * 2 * samples, P)
         phi = slot_values(angle_slots(circuit), thetas)
-        groups = len(measurement_groups([w for _, w in observable_terms(observable)], grouping))
-        run = expectation_run(
-            slot_circuit(circuit),
-            phi,
-            [observable],
-            shots,
-            states=rows_per_sample(psi, 2 * samples),
-            data=rows_per_sample(d, 2 * samples),
-            grouping=grouping,
-        )
+        run, groups = slot_expectation_run(circuit, observable, phi, shots, grouping, psi, d, 2 * samples)
 
         def finish(outcomes, probabilities=None) -> GradientResult:
             e = outcomes[0]
