@@ -1,17 +1,21 @@
 # The two commands: `make demo` (the main job) and `make test` (the test suite).
-# Each sets up its own virtual environment in .venv with the pinned install, and re-installs only
-# when pyproject.toml has changed since the last install.
+# Each sets up its own virtual environment in .venv with the locked install (constraints.txt: the
+# exact version of every package; pyproject.toml only gives compatible ranges), and re-installs
+# when pyproject.toml or constraints.txt has changed since the last install.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench docs lint setup clean
+.PHONY: demo test pl-device-test bench docs lint setup lock clean
 
-$(STAMP): pyproject.toml
+LOCK := constraints.txt
+PIP := $(BIN)/python -m pip install --quiet -c $(LOCK)
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PIP) pip
+	$(PIP) -e '.[dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -24,13 +28,18 @@ test: $(STAMP)
 
 # every script in benchmarks/ (each in its own process; BENCH_ARGS=--quick for small sizes), then
 # benchmarks/results/SUMMARY.md
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): pyproject.toml $(LOCK) $(STAMP)
+	$(PIP) -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 # the documentation site: its own install of the docs tools (guarded by a stamp file), strict build
 DOCS_STAMP := $(VENV)/.installed-docs
-$(DOCS_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+$(DOCS_STAMP): pyproject.toml $(LOCK) $(STAMP)
+	$(PIP) -e '.[dev,docs]'
 	@touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
@@ -39,6 +48,14 @@ docs: $(DOCS_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check qdist shadows benchmarks tests
 	$(BIN)/ruff format --check qdist shadows benchmarks tests
+
+# re-resolve every extra within pyproject.toml's ranges (newest versions) and rewrite the lock
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --upgrade pip -e '.[dev,bench,docs]'
+	{ sed -n '1,2p' $(LOCK); echo "pip==$$($(BIN)/python -m pip --version | cut -d' ' -f2)"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^qdist'; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	@touch $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache results

@@ -1,0 +1,1 @@
+"""The ``qdist`` command line: one module per sub-command, registered in `COMMANDS`."""

@@ -1,0 +1,1 @@
+"""Estimation layer: gradient estimators over the simulator."""

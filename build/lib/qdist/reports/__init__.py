@@ -1,0 +1,1 @@
+"""Reports: communication-cost curves ([`qdist.reports.curves`][qdist.reports.curves])."""

@@ -1,0 +1,1 @@
+"""Simulation layer: circuits as data, a JAX state-vector simulator and its adjoint gradient."""
