@@ -23,6 +23,7 @@ import json
 import numpy as np
 
 from qdist.cli.args import flag_map, flag_message, parse_float, parse_int
+from qdist.network.spec import DEFAULT_MODEL as _D
 
 INFERENCE_METHODS = ("quantum", "linear", "pipeline", "ship-data", "ship-model")
 GRADIENT_METHODS = (
@@ -69,15 +70,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     # values are parsed in run() so that every mistake is a one-line error naming the flag
     p.add_argument("--task", default="inference", help="inference | gradient | training (default inference)")
     p.add_argument("--features", default="16", help="N, the input dimension (default 16)")
-    p.add_argument("--layers", default="2", help="L, number of layers (default 2)")
-    p.add_argument("--parties", default="2", help="K ≥ 2 parties, K ≤ L (default 2)")
+    p.add_argument(
+        "--layers", default=str(_D["layers"]), help=f"L, number of layers (default {_D['layers']})"
+    )
+    p.add_argument(
+        "--parties", default=str(_D["parties"]), help=f"K ≥ 2 parties, K ≤ L (default {_D['parties']})"
+    )
     p.add_argument("--method", default=None, help="scheme / gradient method (see above)")
     p.add_argument("--epsilon", default="0.1", help="target accuracy ε > 0 (default 0.1)")
     p.add_argument("--delta", default="0.05", help="failure probability δ in (0, 1) (default 0.05)")
     p.add_argument("--seed", default="0", help="seed for data, parameters and shots (default 0)")
     p.add_argument("--bits", default="32", help="bits per classical float: 32 or 64 (default 32)")
-    p.add_argument("--schedule", default="pipeline", help="pipeline | interleaved (default pipeline)")
-    p.add_argument("--model", default="hea", help="hea | diag (non-Alice layers; default hea)")
+    p.add_argument(
+        "--schedule", default=_D["schedule"], help=f"pipeline | interleaved (default {_D['schedule']})"
+    )
+    p.add_argument(
+        "--model", default=_D["model"], help=f"diag | hea (the model owners' layers; default {_D['model']})"
+    )
     p.add_argument("--classes", default="1", help="number of Z readouts (inference; default 1)")
     p.add_argument("--result-to", dest="result_to", default="alice", help="alice | last (default alice)")
     p.add_argument("--steps", default="3", help="training: SGD steps (default 3)")

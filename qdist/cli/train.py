@@ -17,6 +17,7 @@ import json
 import math
 
 from qdist.cli.args import flag_message, parse_float, parse_int
+from qdist.network.spec import DEFAULT_MODEL as _D
 
 #: API argument names → command-line flags (for one-line errors that name the flag).
 FLAGS = {
@@ -28,6 +29,7 @@ FLAGS = {
     "layers": "--layers",
     "parties": "--parties",
     "schedule": "--schedule",
+    "model": "--model",
     "gamma": "--gamma",
     "method": "--method",
     "shots": "--shots",
@@ -71,9 +73,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     d.add_argument("--classes", default=None, help="labels to keep, e.g. 3,8 (default: all)")
     d.add_argument("--test-size", dest="test_size", default="0.25", help="held-out fraction (default 0.25)")
     m = p.add_argument_group("quantum model and estimator")
-    m.add_argument("--layers", default="4", help="layers L (default 4)")
-    m.add_argument("--parties", default="2", help="parties K ≥ 2 (default 2)")
-    m.add_argument("--schedule", default="pipeline", help="pipeline | interleaved (default pipeline)")
+    m.add_argument("--layers", default=str(_D["layers"]), help=f"layers L (default {_D['layers']})")
+    m.add_argument("--parties", default=str(_D["parties"]), help=f"parties K ≥ 2 (default {_D['parties']})")
+    m.add_argument(
+        "--schedule", default=_D["schedule"], help=f"pipeline | interleaved (default {_D['schedule']})"
+    )
+    m.add_argument(
+        "--model", default=_D["model"], help=f"diag | hea (the model owners' layers; default {_D['model']})"
+    )
     m.add_argument("--gamma", default=str(math.pi / 2), help="re-upload strength γ (default π/2)")
     m.add_argument(
         "--method",
@@ -140,6 +147,7 @@ def parse_args(args) -> dict:
         layers=parse_int(args.layers, "--layers"),
         parties=parse_int(args.parties, "--parties"),
         schedule=args.schedule,
+        model=args.model,
         gamma=parse_float(args.gamma, "--gamma"),
         shots=None if args.shots is None else parse_int(args.shots, "--shots"),
         epsilon=parse_float(args.epsilon, "--epsilon"),

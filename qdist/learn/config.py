@@ -1,6 +1,6 @@
 """Settings of a training run: [`TrainConfig`][qdist.learn.TrainConfig] (validated on construction; one-line errors name
 the field), its validation helpers and the choices it accepts — `METHODS` (gradient
-estimators), `OPTIMIZERS`, `LR_SCHEDULES`, `ENGINES` and `SCHEDULES`. The
+estimators), `OPTIMIZERS`, `LR_SCHEDULES`, `ENGINES`, `SCHEDULES` and `MODELS`. The
 engines and the training step they configure are described in `qdist.learn.train`.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 from qdist.gradients import get_estimator
 from qdist.network import costs
+from qdist.network.spec import DEFAULT_MODEL
 from qdist.validate import check_int, check_positive
 
 METHODS = costs.QUANTUM_GRADIENT_METHODS
@@ -19,6 +20,7 @@ OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine")
 ENGINES = ("auto", "batched", "protocol")
 SCHEDULES = ("pipeline", "interleaved")
+MODELS = ("hea", "diag")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -39,7 +41,7 @@ class TrainConfig:
     """Settings of one training run (validated on construction; one-line errors name the field).
 
     Attributes:
-        layers, parties, schedule, gamma: the `ModelSpec` (``model="hea"``).
+        layers, parties, schedule, model, gamma: the `ModelSpec`.
         method: gradient estimator (`METHODS`).
         shots: copies per estimator circuit/state (param-shift: per shifted circuit; shadow: per
             layer state; SPSA: per evaluation); default from ε, δ as the network protocols size it
@@ -56,9 +58,10 @@ class TrainConfig:
         head_scale: initial ``scale_c`` of the classical head (logits span ±head_scale).
     """
 
-    layers: int = 4
-    parties: int = 2
-    schedule: str = "pipeline"
+    layers: int = DEFAULT_MODEL["layers"]
+    parties: int = DEFAULT_MODEL["parties"]
+    schedule: str = DEFAULT_MODEL["schedule"]
+    model: str = DEFAULT_MODEL["model"]
     gamma: float = math.pi / 2
     method: str = "exact"
     shots: int | None = None
@@ -81,6 +84,8 @@ class TrainConfig:
         _int(self.parties, "parties", 2)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        if self.model not in MODELS:
+            raise ValueError(f"model: expected one of {', '.join(MODELS)}, got {self.model!r}")
         if (
             isinstance(self.gamma, bool)
             or not isinstance(self.gamma, numbers.Real)

@@ -69,6 +69,7 @@ class QuantumTrainer:
             layers=config.layers,
             parties=config.parties,
             schedule=config.schedule,
+            model=config.model,
             classes=m,
             gamma=float(config.gamma),
         )

@@ -45,6 +45,7 @@ PURPOSES = (
     "activation gradient",  # classical backward gradient (pipeline baseline)
     "data",  # the raw data vector (ship-the-data baseline)
     "sketch",  # a classical sketch of the data (linear baseline)
+    "importance samples",  # indices and phases of Alice's vector (importance-sampling protocol)
 )
 
 

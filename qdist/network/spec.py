@@ -23,6 +23,12 @@ SCHEDULES = ("pipeline", "interleaved")
 #: `qdist.network.costs` have no limit.
 MAX_SIM_QUBITS = 20
 MODELS = ("hea", "diag")
+#: The default model of every entry point (``simulate``, ``curves``, ``train``, ``demo``): the
+#: interleaved wide model (Alice's data layers between the model owner's wide layers) at the
+#: smallest depth where the importance-sampling protocol of `qdist.network.importance` does not
+#: apply ([the default model][default-model]). ``hea`` is the contrast: a small model that shipping
+#: the model always serves cheaply.
+DEFAULT_MODEL = {"model": "diag", "schedule": "interleaved", "layers": 3, "parties": 2}
 ENTANGLERS = {"cnot": "CX", "cz": "CZ"}
 
 

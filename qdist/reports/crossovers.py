@@ -39,20 +39,29 @@ def _first_cheaper(q: Callable[[int], int], c: Callable[[int], int], grid: Seque
 
 
 def crossovers(schemes: list[Scheme], grid: Sequence[int]) -> dict:
-    """For each quantum scheme: crossover N against the best classical scheme of its problem and
-    against each classical scheme."""
+    """For each quantum scheme: crossover N against the best classical protocol of its problem,
+    against each classical protocol (``vs``; these are upper bounds on the classical cost) and
+    against each classical lower bound (``vs_lower_bound``: from there on quantum is cheaper than
+    ANY classical protocol on the bound's family of instances)."""
     out = {}
     for q in (s for s in schemes if s.kind == "quantum"):
         classical = [s for s in schemes if s.kind == "classical" and s.problem == q.problem]
+        bounds = [s for s in schemes if s.kind == "lower-bound" and s.problem == q.problem]
         qc = lambda N, q=q: q.cost(N).communication  # noqa: E731
         best = lambda N, cl=classical: min(s.cost(N).communication for s in cl)  # noqa: E731
         n_best = _first_cheaper(qc, best, grid)
         vs = {s.name: _first_cheaper(qc, lambda N, s=s: s.cost(N).communication, grid) for s in classical}
+        lower = {s.name: _first_cheaper(qc, lambda N, s=s: s.cost(N).communication, grid) for s in bounds}
+        top = grid[-1]
         out[q.name] = {
             "problem": q.problem,
+            # how much cheaper (>1) or dearer (<1) quantum is at the largest N of the sweep
+            "classical_over_quantum_at_n_max": round(best(top) / max(qc(top), 1), 6) if classical else None,
             "vs_best_classical": n_best,
             "log2_N": None if n_best is None else round(math.log2(n_best), 3),
             "communication_at_crossover": None if n_best is None else qc(n_best),
             "vs": vs,
+            # below the classical LOWER bound: cheaper than every classical protocol (hard family)
+            "vs_lower_bound": lower,
         }
     return out

@@ -33,13 +33,15 @@ from collections.abc import Sequence
 from qdist.io import atomic_write_bytes, atomic_write_text
 from qdist.network import costs
 from qdist.network.costs import CostTotals
+from qdist.network.importance import importance_applies
 from qdist.network.linear import resolve_margin
 from qdist.network.model import ModelSpec
+from qdist.network.spec import DEFAULT_MODEL
 
 # Re-exported: every name of this module before its split stays importable from here.
 from qdist.reports.crossovers import _first_cheaper, crossovers  # noqa: F401
 from qdist.reports.plot_curves import _plot
-from qdist.reports.schemes import GRADIENT_SCHEMES, Scheme, _spec, schemes_for  # noqa: F401
+from qdist.reports.schemes import GRADIENT_SCHEMES, LOWER_BOUND, Scheme, _spec, schemes_for  # noqa: F401
 from qdist.reports.simulate import (  # noqa: F401
     _linear_instance,
     simulate_point,
@@ -69,6 +71,18 @@ COLUMNS = (
 TASKS = ("inference", "gradient", "training")
 #: Largest register simulated by default (seconds per point grow with n: compile + shots).
 DEFAULT_SIM_MAX_N = {"inference": 6, "gradient": 2, "training": 1}
+
+
+def _importance_note(cfg: dict) -> str:
+    why = importance_applies(
+        ModelSpec(features=2, **{k: cfg[k] for k in ("layers", "parties", "schedule", "model")})
+    )
+    if why is None:
+        return (
+            "a cheaper classical protocol (upper bound) that applies to this model: Alice sends importance "
+            "samples of her vector, O((n + b)/eps^2) bits; compared in 'vs'"
+        )
+    return f"does not apply to this model: {why}"
 
 
 def _row(task, sch: Scheme, N: int, cfg: dict, t: CostTotals, source: str, match) -> dict:
@@ -111,10 +125,10 @@ def run_curves(
     n_max: int = 60,
     epsilon: float | Sequence[float] = 0.1,
     delta: float = 0.05,
-    layers: int | Sequence[int] = 2,
-    parties: int | Sequence[int] = 2,
-    schedule: str = "pipeline",
-    model: str = "diag",
+    layers: int | Sequence[int] = DEFAULT_MODEL["layers"],
+    parties: int | Sequence[int] = DEFAULT_MODEL["parties"],
+    schedule: str = DEFAULT_MODEL["schedule"],
+    model: str = DEFAULT_MODEL["model"],
     bits: int = 32,
     margin="sqrtN",
     steps: int = 10,
@@ -124,6 +138,7 @@ def run_curves(
     progress: bool = True,
     scheduler: str | None = None,
     workers: int | None = None,
+    operating_points: Sequence[dict] = (),
 ) -> dict:
     """Sweep N = 2¹ … 2^{n_max}, write curves.csv/json, crossover.json and curves.png to ``out_dir``.
 
@@ -137,6 +152,9 @@ def run_curves(
     they are appended to ``out_dir/curves.partial.jsonl`` (a rerun resumes from it) and curves.csv /
     curves.json are rewritten (at most every 2 s); a point that fails twice is reported by name in
     ``failed`` and the checkpoint is kept; with no failure it is removed at the end.
+
+    ``operating_points``: measured runs to mark on the plot, dicts ``{"label", "N",
+    "communication"[, "scheme"]}`` (the demo marks its training runs).
 
     Returns a summary: ``{"task", "files", "crossovers", "config", "rows", "failed", …}`` where
     ``crossovers`` is the content of crossover.json for the first (ε, L, K) configuration.
@@ -265,8 +283,13 @@ def run_curves(
         # what kind of bound each curve is (docs/concepts/protocols.md#classical-bounds)
         "bounds": {
             "quantum": "cost of the simulated protocol (exact ledger; tomography: its worst-case bound)",
-            "classical": "naive classical protocols (pipeline, ship-the-data, ship-the-model): upper "
-            "bounds on the classical cost, not the lower bound over all classical protocols",
+            "classical": "naive classical protocols (pipeline, ship-the-data, ship-the-model"
+            + (", ship-the-model-once" if task == "training" else "")
+            + "): upper bounds on the classical cost, not the lower bound over all classical protocols",
+            "importance-sampling": _importance_note(configs[0]),
+            LOWER_BOUND: "lower bound over ALL classical protocols, for the hard family of instances "
+            "(vector in subspace, Omega(N^(1/3)) bits, Klartag-Regev) drawn with constant 1: a scaling, "
+            "not a number; vs_lower_bound is the N from which the quantum scheme is below it",
         },
         "n_max": n_max,
         "results": all_cross,
@@ -284,7 +307,17 @@ def run_curves(
         and r["layers"] == first["layers"]
         and r["parties"] == first["parties"]
     ]
-    atomic_write_bytes(out / "curves.png", _plot(task, first_rows, all_cross[0]["crossovers"], first, title))
+    atomic_write_bytes(
+        out / "curves.png",
+        _plot(
+            task,
+            first_rows,
+            all_cross[0]["crossovers"],
+            first,
+            title,
+            operating_points=tuple(operating_points),
+        ),
+    )
     files = {
         k: str(out / f)
         for k, f in (
@@ -306,4 +339,5 @@ def run_curves(
             (r["scheme"], r["N"]) for r in rows if r["source"] == "simulated" and r["formula_match"] is False
         ],
         "failed": failed,
+        "bounds": cross_doc["bounds"],
     }

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 from qdist.network import costs
 from qdist.network.costs import CostTotals
+from qdist.network.importance import SCHEME as IMPORTANCE
+from qdist.network.importance import (
+    importance_applies,
+    importance_gradient_cost,
+    importance_inference_cost,
+)
 from qdist.network.linear import linear_cost
 from qdist.network.model import ModelSpec
 
@@ -22,8 +28,28 @@ GRADIENT_SCHEMES = ("param-shift", "shadow", "tomography")
 class Scheme:
     name: str
     problem: str
-    kind: str  # "quantum" | "classical"
+    kind: str  # "quantum" | "classical" (a protocol: an upper bound) | "lower-bound"
     cost: Callable[[int], CostTotals]  # N -> closed-form totals
+
+
+#: The classical lower bound for the hard family of instances behind the exponential separation:
+#: Ω(N^{1/3}) bits (vector in subspace, Klartag–Regev), drawn with constant 1 — a scaling, not a
+#: number ([classical bounds][classical-bounds]).
+LOWER_BOUND = "lower-bound-hard-family"
+
+
+def lower_bound_bits(N: int) -> int:
+    """⌈N^{1/3}⌉ bits: the Ω(N^{1/3}) classical lower bound with constant 1 (exact on integers)."""
+    r = round(N ** (1 / 3))
+    while r**3 < N:
+        r += 1
+    while r > 1 and (r - 1) ** 3 >= N:
+        r -= 1
+    return max(1, r)
+
+
+def _lower_bound() -> Scheme:
+    return Scheme(LOWER_BOUND, "model", "lower-bound", lambda N: CostTotals(0, lower_bound_bits(N), 0, 0))
 
 
 def _spec(N: int, cfg: dict) -> ModelSpec:
@@ -55,6 +81,16 @@ def schemes_for(task: str, cfg: dict) -> list[Scheme]:
                     lambda N, s=s: costs.classical_cost(_spec(N, cfg), s, "inference", b),
                 )
             )
+        if importance_applies(_spec(2, cfg)) is None:
+            out.append(
+                Scheme(
+                    IMPORTANCE,
+                    "model",
+                    "classical",
+                    lambda N: importance_inference_cost(_spec(N, cfg), eps, dlt, b),
+                )
+            )
+        out.append(_lower_bound())
         m = cfg["margin"]
         out.append(
             Scheme("linear-quantum", "linear", "quantum", lambda N: linear_cost(N, "quantum", m, dlt, b))
@@ -90,6 +126,16 @@ def schemes_for(task: str, cfg: dict) -> list[Scheme]:
                 lambda N, s=s: costs.classical_cost(_spec(N, cfg), s, "gradient", b, batch=B).scale(T),
             )
         )
+    if importance_applies(_spec(2, cfg)) is None:
+        out.append(
+            Scheme(
+                IMPORTANCE,
+                "model",
+                "classical",
+                lambda N: importance_gradient_cost(_spec(N, cfg), eps, dlt, b, batch=B).scale(T),
+            )
+        )
+    out.append(_lower_bound())
     if task == "training":  # Alice could train locally after one transfer of the model
         out.append(
             Scheme(

@@ -13,7 +13,7 @@ import numpy as np
 
 from qdist.network.costs import CostTotals
 from qdist.network.linear import resolve_margin
-from qdist.reports.schemes import Scheme, _spec, schemes_for
+from qdist.reports.schemes import IMPORTANCE, Scheme, _spec, schemes_for
 
 # ------------------------------------------------------------------------------------------------
 # simulated points
@@ -49,6 +49,10 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
         r = run_linear(x, w, margin=g, delta=dlt, seed=seed, scheme=scheme, bits=b)
         return CostTotals(**r["ledger"].totals())
     spec = _spec(N, cfg)
+    if sch.kind == "lower-bound":
+        return None  # a bound, not a protocol
+    if sch.name == IMPORTANCE:
+        return _simulate_importance(task, spec, cfg, seed)
     if sch.kind == "classical":
         model = random_model(spec, seed)
         if sch.name == "ship-model-once":  # the model to Alice and the trained blocks back, once
@@ -68,6 +72,23 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
         spec, sch.name, eps, dlt, seed, steps=cfg["steps"], batch=cfg["batch"], bits=b, reference=False
     )
     return CostTotals(**r.totals)
+
+
+def _simulate_importance(task: str, spec, cfg: dict, seed: int) -> CostTotals:
+    """The importance-sampling protocol's ledger: one inference, or T steps over B samples (the
+    parameter broadcast once per step, the sample sets per sample)."""
+    from qdist.network.importance import run_importance_gradient, run_importance_inference
+    from qdist.network.model import random_instance
+
+    eps, dlt, b = cfg["epsilon"], cfg["delta"], cfg["bits"]
+    x, theta = random_instance(spec, seed)
+    if task == "inference":
+        return CostTotals(**run_importance_inference(spec, x, theta, eps, dlt, seed, b)["ledger"].totals())
+    r = run_importance_gradient(spec, x, theta, eps, dlt, seed, b)
+    per_sample = r["ledger"].filter(lambda m: m.purpose != "parameter broadcast").totals()
+    broadcast = r["ledger"].filter(lambda m: m.purpose == "parameter broadcast").totals()
+    B, T = (cfg["batch"], cfg["steps"]) if task == "training" else (1, 1)
+    return (CostTotals(**per_sample).scale(B) + CostTotals(**broadcast)).scale(T)
 
 
 def simulate_task(task: str, scheme: str, N: int, cfg: dict, seed: int) -> dict | None:
@@ -94,6 +115,8 @@ def simulation_tasks(task: str, configs: Sequence[dict], grid: Sequence[int], si
             if max(1, (N - 1).bit_length()) > sim_max_n:
                 continue
             for sch in schemes_for(task, cfg):
+                if sch.kind == "lower-bound":
+                    continue
                 out.append(
                     Task(
                         task_name(task, sch.name, N, cfg),

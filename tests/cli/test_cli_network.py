@@ -15,6 +15,7 @@ from qdist.network import costs
 from qdist.network.model import ModelSpec
 
 BASE = ["simulate", "--features", "6", "--layers", "3", "--parties", "2", "--seed", "3"]
+BASE += ["--schedule", "pipeline", "--model", "hea"]  # the small model these checks were derived for
 
 
 def run_cli(capsys, argv):
@@ -138,3 +139,12 @@ def test_console_script_simulate_json():
     assert r["matches_formula"] and r["copies"] == costs.shots_for(0.3, 0.1)
     bad = subprocess.run(argv[:-1] + ["--delta", "2", "--json"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_simulate_defaults_to_the_default_model(capsys):
+    from qdist.network.spec import DEFAULT_MODEL
+
+    code, out, _ = run_cli(capsys, ["simulate", "--features", "8", "--epsilon", "0.3", "--json"])
+    r = json.loads(out)
+    spec = ModelSpec(features=8, **DEFAULT_MODEL)
+    assert code == 0 and r["qubits"] == costs.quantum_inference_cost(spec, 0.3, 0.05).qubits

@@ -42,6 +42,7 @@ def toy(n_train=24, n_test=12, classes=2, seed=0) -> Dataset:
 
 def small(method="exact", **kw) -> TrainConfig:
     base = dict(layers=2, parties=2, epochs=2, batch_size=8, lr=0.1, seed=3, epsilon=0.3, delta=0.1)
+    base.update(schedule="pipeline", model="hea")  # the small HEA model these tests were sized for
     return TrainConfig(method=method, **{**base, **kw})
 
 

@@ -136,7 +136,7 @@ def test_privacy_classical_leakage():
 
 def test_run_curves_files(tmp_path):
     out = tmp_path / "curves"
-    s = run_curves(out, "inference", n_max=12, sim_max_n=2, progress=False)
+    s = run_curves(out, "inference", n_max=12, sim_max_n=2, layers=2, schedule="pipeline", progress=False)
     for f in ("curves.csv", "curves.json", "crossover.json", "curves.png"):
         assert (out / f).stat().st_size > 0
     assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -155,8 +155,8 @@ def test_run_curves_files(tmp_path):
     assert {int(r["N"]) for r in sim} == {2, 4}
     cross = json.loads((out / "crossover.json").read_text())
     q = cross["results"][0]["crossovers"]["quantum"]
-    # The crossovers, derived by hand from docs/concepts/protocols.md#protocols-and-communication for run_curves' defaults (ε = 0.1, δ = 0.05,
-    # L = 2, K = 2 pipeline, diag model, b = 32): n = ⌈log₂ N⌉, S = ⌈2 ln 40/0.01⌉ = 738 copies
+    # The crossovers, derived by hand from docs/concepts/protocols.md#protocols-and-communication for ε = 0.1, δ = 0.05,
+    # L = 2, K = 2 pipeline, diag model, b = 32 (the default of earlier releases): n = ⌈log₂ N⌉, S = ⌈2 ln 40/0.01⌉ = 738 copies
     # through one hop and one bit per shot back to Alice, so quantum = 738·(n + 1); pipeline
     # = 32·(N + 1), ship-data = 32·(N + 1) + 32·2n (Alice's angles), ship-model = 32·(2ⁿ − 1 + 2n)
     # (Bob's phases and angles) — pipeline is the cheapest classical scheme for every N ≤ 2ⁿ.
@@ -166,7 +166,11 @@ def test_run_curves_files(tmp_path):
     # (6656; 6624 at 190), ship-model jumps from 4512 (n = 7) to 8672 (n = 8) at N = 129.
     # (A crossover anywhere in 2 … 2¹² or none — the old check — holds for any output.)
     assert q["vs_best_classical"] == 207 and q["communication_at_crossover"] == 738 * 9
-    assert q["vs"] == {"pipeline": 207, "ship-data": 191, "ship-model": 129}
+    # importance sampling (it applies here: Bob holds only the last layer) costs 2n·32 + 738·(n + 32)
+    # + 96 > 738·(n + 1) at every N — quantum is cheaper from N = 2, by the constant (n + 32)/(n + 1)
+    assert q["vs"] == {"pipeline": 207, "ship-data": 191, "ship-model": 129, "importance-sampling": 2}
+    # the lower bound ⌈N^{1/3}⌉ ≤ 16 bits stays below 738·(n + 1) for N ≤ 2¹²
+    assert q["vs_lower_bound"] == {"lower-bound-hard-family": None}
     assert cross["results"][0]["crossovers"]["linear-quantum"]["vs_best_classical"] is None
     assert s["crossovers"] == cross["results"][0]["crossovers"]
 
@@ -179,7 +183,20 @@ def test_run_curves_gradient_formula_only(tmp_path):
     assert len(s["all_crossovers"]) == 2
     rows = list(csv.DictReader((tmp_path / "curves.csv").open()))
     assert {r["epsilon"] for r in rows} == {"0.1", "0.2"}
-    assert len(rows) == 2 * 60 * 6
+    assert len(rows) == 2 * 60 * 7  # 3 quantum, 3 naive classical, the lower bound
+
+
+def test_default_gradient_curves_cross_below_2_to_16(tmp_path):
+    # the default wide interleaved model (L = 3): the layer-shadow gradient beats every naive
+    # classical protocol from N ≤ 2^16, and the report says how it compares with the lower bound
+    s = run_curves(tmp_path, "gradient", n_max=60, sim_max_n=0, progress=False)
+    shadow = s["crossovers"]["shadow"]
+    assert shadow["vs_best_classical"] is not None and shadow["vs_best_classical"] <= 2**16
+    assert set(shadow["vs_lower_bound"]) == {"lower-bound-hard-family"}
+    doc = json.loads((tmp_path / "crossover.json").read_text())
+    assert "does not apply" in doc["bounds"]["importance-sampling"]
+    assert "upper bounds" in doc["bounds"]["classical"]
+    assert "importance-sampling" not in shadow["vs"]
 
 
 def test_run_curves_training_simulated(tmp_path):
