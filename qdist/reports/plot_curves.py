@@ -55,6 +55,10 @@ def _column(fig, gs, j: int, task: str, prob: str, cs: dict, cross: Mapping, cfg
         for name, N in fin.items()
     ]
     spans = [(N, x_full, st[name].color) for name, N in fin.items()]
+    below = [
+        (N, _at(cs[name], N), st[name].color)
+        for name, (_, N) in series.lower_bound_crossings(cross, cs).items()
+    ]
     focus = [n for n, c in cs.items() if c.kind != "quantum" or n in crossing]
     if not fin:
         focus = list(cs)
@@ -64,11 +68,24 @@ def _column(fig, gs, j: int, task: str, prob: str, cs: dict, cross: Mapping, cfg
     panels.shade(ax, spans)
     panels.draw_curves(ax, cs, st)
     panels.mark_crossovers(ax, stars, x_zoom)
+    panels.mark_below_bound(ax, below, x_zoom)
     panels.mark_operating_points(ax, ops, st, x_zoom)
     panels.set_log_axes(ax, x_zoom)
     lo, hi = series.y_range(cs, focus, x_zoom)
     op_y = [p["communication"] for p in ops if p["N"] <= x_zoom]
     ax.set_ylim(min([lo] + [y / 3 for y in op_y]), max([hi] + [y * 3 for y in op_y]))
+    if not fin:
+        ax.text(
+            0.98,
+            0.03,
+            rf"no crossover up to $N = 2^{{{math.log2(x_full):.0f}}}$: no quantum scheme is cheaper"
+            "\nthan the best classical upper bound for every larger N",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=8.5,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.6"},
+        )
     ax.set_title(style.problem_title(task, prob, cfg), fontsize=11)
     ax.set_ylabel("communication (qubits + bits)")
     ax.tick_params(labelbottom=False)
@@ -79,13 +96,14 @@ def _column(fig, gs, j: int, task: str, prob: str, cs: dict, cross: Mapping, cfg
     panels.draw_ratios(axr, cs, st, best, ratio_focus, x_zoom, fin)
     axr.set_xlim(2, x_zoom)
     axr.grid(True, which="major", alpha=0.3)
-    axr.set_ylabel("quantum ÷ best\nnaive classical")
+    axr.set_ylabel("quantum ÷ best\nclassical upper bound")
     axr.set_xlabel("N (input dimension)")
 
     axf = fig.add_subplot(gs[2, j])
     panels.shade(axf, spans, strips=True)
     panels.draw_curves(axf, cs, st, scale=0.75)
-    panels.mark_crossovers(axf, stars, x_full, text=False)
+    panels.mark_crossovers(axf, stars, x_full, text=False, text_from=x_zoom)
+    panels.mark_below_bound(axf, below, x_full, text=False, text_from=x_zoom)
     panels.mark_operating_points(axf, ops, st, x_full, text=False)
     panels.set_log_axes(axf, x_full)
     if x_zoom < x_full:
@@ -117,6 +135,13 @@ def _column(fig, gs, j: int, task: str, prob: str, cs: dict, cross: Mapping, cfg
             (
                 "crossover: quantum cheaper from here on",
                 {"ls": "none", "marker": "*", "color": "0.5", "mec": "black", "ms": 12},
+            )
+        )
+    if below:
+        extra.append(
+            (
+                "quantum below the classical lower bound from here on",
+                {"ls": "none", "marker": "h", "color": "0.5", "mec": "black", "ms": 10},
             )
         )
     if ops:

@@ -21,9 +21,9 @@ from qdist.reports.schemes import schemes_for
 CFG = {
     "epsilon": 0.1,
     "delta": 0.05,
-    "layers": 2,
+    "layers": 3,  # the interleaved wide model: no cheap classical protocol applies
     "parties": 2,
-    "schedule": "pipeline",
+    "schedule": "interleaved",
     "model": "diag",
     "bits": 32,
     "margin": "sqrtN",
@@ -157,6 +157,7 @@ def test_lower_bound_and_tomography_model_and_partial_simulated_points(gradient)
     assert "shadow tomography (quantum, measured-copies model)" in labels
     assert "sim only (quantum)" in labels
     st = style.styles({r["scheme"]: r["kind"] for r in all_rows})
+    assert labels.count("quantum below the classical lower bound from here on") == 0  # none given
     assert st["lower-bound"].color == "black" and st["lower-bound"].ls != "-"
     assert st["tomography"].band and not st["tomography-model"].band
     assert st["tomography"].color == st["tomography-model"].color
@@ -221,3 +222,21 @@ def test_bad_rows_name_the_argument():
         _plot("gradient", [], {}, CFG, "")
     with pytest.raises(ValueError, match="rows: scheme 'x' has kind 'oracle'"):
         _plot("gradient", [_row("gradient", "x", "model", "oracle", 2, 1.0)], {}, CFG, "")
+
+
+def test_the_n_below_a_lower_bound_is_marked(inference):
+    schemes, rows, cross = inference
+    # a lower bound of 2⌈√N⌉ bits: the quantum inference protocol (~4e4 qubits) drops below it by 2^30
+    bound = lambda N: 2 * (math.isqrt(N - 1) + 1)  # noqa: E731
+    q = next(s for s in schemes if s.name == "quantum")
+    below = next(N for N in GRID if q.cost(N).communication < bound(N))
+    rows = rows + [_row("inference", "hard", "model", "lower-bound", N, bound(N)) for N in GRID]
+    cross = {k: dict(v) for k, v in cross.items()}
+    cross["quantum"]["vs_lower_bound"] = {"hard": below}
+    fig = figure("inference", rows, cross, CFG, "")
+    assert "quantum below the classical lower bound from here on" in _legend(fig, 0)
+    assert "hard (classical lower bound)" in _legend(fig, 0)
+    full = fig.axes[2]
+    hexes = [ln for ln in full.get_lines() if ln.get_marker() == "h"]
+    assert [list(ln.get_xdata()) for ln in hexes] == [[below]]
+    assert any("below the lower bound" in t.get_text() for t in full.texts)

@@ -76,12 +76,17 @@ def shade(ax, spans: Sequence[tuple[float, float, str]], strips: bool = False) -
             ax.axvspan(lo, hi, color=colour, alpha=SHADE_ALPHA, lw=0, zorder=0)
 
 
-def mark_crossovers(ax, points: Sequence[tuple[int, float, str]], x_max: float, text: bool = True) -> None:
-    """A star at each crossover (N, communication, colour) inside the window, with ``N ≈ 2^k``."""
+def mark_crossovers(
+    ax, points: Sequence[tuple[int, float, str]], x_max: float, text: bool = True, text_from: float = 0
+) -> None:
+    """A star at each crossover (N, communication, colour) inside the window, with ``N ≈ 2^k``
+    (``text``: large, with the label; else small, labelled only beyond ``text_from``)."""
     for i, (N, y, colour) in enumerate(points):
         if N > x_max:
             continue
         ax.plot([N], [y], "*", color=colour, mec="black", mew=0.7, ms=15 if text else 10, zorder=8)
+        if not text and N > text_from:
+            _small_label(ax, log2_label(N), N, y, colour, -1)
         if text:
             ax.annotate(
                 log2_label(N),
@@ -92,6 +97,45 @@ def mark_crossovers(ax, points: Sequence[tuple[int, float, str]], x_max: float, 
                 color=colour,
                 fontsize=9,
                 fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                zorder=9,
+            )
+
+
+def _small_label(ax, text: str, N: float, y: float, colour: str, side: int) -> None:
+    ax.annotate(
+        text,
+        (N, y),
+        xytext=(0, 9 * side),
+        textcoords="offset points",
+        ha="center",
+        va="bottom" if side > 0 else "top",
+        color=colour,
+        fontsize=7.5,
+        zorder=9,
+        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+    )
+
+
+def mark_below_bound(
+    ax, points: Sequence[tuple[int, float, str]], x_max: float, text: bool = True, text_from: float = 0
+) -> None:
+    """A hexagon where a quantum scheme drops below a classical lower bound (N, cost, colour)."""
+    for i, (N, y, colour) in enumerate(points):
+        if N > x_max:
+            continue
+        ax.plot([N], [y], "h", color=colour, mec="black", mew=0.9, ms=12 if text else 8, zorder=8)
+        if not text and N > text_from:
+            _small_label(ax, "below the lower bound, " + log2_label(N), N, y, colour, 1)
+        if text:
+            ax.annotate(
+                "below the lower bound\n" + log2_label(N),
+                (N, y),
+                xytext=(0, 14 + 12 * i),
+                textcoords="offset points",
+                ha="center",
+                color=colour,
+                fontsize=8.5,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
                 zorder=9,
             )

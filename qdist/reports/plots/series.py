@@ -99,6 +99,20 @@ def finite_crossovers(cross: Mapping, cs: Mapping[str, Curve]) -> dict[str, int]
     return out
 
 
+def lower_bound_crossings(cross: Mapping, cs: Mapping[str, Curve]) -> dict[str, tuple[str, int]]:
+    """Per quantum scheme, the first N from which it is below a classical lower bound of these
+    curves (``vs_lower_bound``: cheaper than any classical protocol on the bound's instances), with
+    the bound's name; the smallest such N over the bounds."""
+    out = {}
+    for name, c in cs.items():
+        vs = (cross.get(name) or {}).get("vs_lower_bound") or {} if c.kind == "quantum" else {}
+        hits = [(int(N), b) for b, N in vs.items() if N is not None and b in cs]
+        if hits:
+            N, b = min(hits)
+            out[name] = (b, N)
+    return out
+
+
 def zoom_max(cs: Mapping[str, Curve], cross: Mapping, extra_N: Sequence[float] = ()) -> int:
     """The right end of the zoom window: `ZOOM_FACTOR` × the largest finite crossover (schemes in
     `WORST_CASE` count only when no other has one); with none, the N where the best quantum /

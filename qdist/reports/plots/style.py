@@ -27,6 +27,8 @@ WORDS = {
     "linear-ship-data": "ship the data",
     "linear-ship-model": "ship the model",
     "linear-sketch": "shared random sketch",
+    "importance-sampling": "importance sampling",
+    "lower-bound-hard-family": "classical lower bound, hard family (a scaling, constant 1)",
 }
 #: The naive classical protocols (the rest of kind ``classical`` are cleverer protocols, still
 #: upper bounds on the classical cost).
