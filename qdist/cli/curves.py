@@ -66,8 +66,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--scheduler",
         default=None,
-        help="where the simulated points run: processes (local, default), serial, or a Dask scheduler "
-        "address tcp://host:port (default: $QDIST_SCHEDULER, else processes)",
+        help="where the simulated points run: processes (local), serial, or a Dask scheduler "
+        "address tcp://host:port (default: $QDIST_SCHEDULER, else serial for at most 8 points "
+        "and processes above)",
     )
     p.add_argument(
         "--workers",

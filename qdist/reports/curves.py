@@ -181,7 +181,7 @@ def run_curves(
     b = costs.check_bits(bits)
     steps, batch = costs.check_count(steps, "steps"), costs.check_count(batch, "batch")
     resolve_margin(margin, 4)  # validate
-    scheduler = resolve_scheduler(scheduler)
+    resolve_scheduler(scheduler)  # validate only: run_tasks picks serial for a small sweep
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers: expected an integer ≥ 1, got {workers!r}")
     configs = []

@@ -5,7 +5,10 @@ of `Task` ``(name, fn, kwargs)``: ``fn`` a picklable *top-level* function, ``kwa
 keyword arguments with explicit seeds (no global RNG state), so a task gives the same result wherever
 it runs. `run_tasks` runs them
 
-* ``scheduler=None`` → the ``QDIST_SCHEDULER`` environment variable, else ``"processes"``;
+* ``scheduler=None`` → the ``QDIST_SCHEDULER`` environment variable, else *automatic*: a small sweep
+  (at most `SERIAL_MAX_TASKS` tasks, or one core) runs ``"serial"`` in this process —
+  so a tutorial pasted into a plain script (no ``if __name__ == "__main__":`` guard) works —
+  and a larger one, or one given ``workers``, runs on ``"processes"``;
 * ``"processes"``: a `concurrent.futures.ProcessPoolExecutor` with the *spawn* start method
   (JAX is not fork-safe), ``workers`` processes (default: cores, at most one per task);
 * ``"tcp://host:port"`` (any ``scheme://`` address): a running Dask ``distributed`` scheduler; the
@@ -24,6 +27,11 @@ and every task that was in flight is charged one attempt, since the culprit cann
 Dask the scheduler itself reschedules the tasks of a lost worker (``distributed.scheduler.
 allowed-failures``); only a task that then ends in ``KilledWorker`` is charged.
 
+Local workers die with their parent: each one asks the kernel for ``SIGKILL`` when its parent
+dies (Linux ``prctl(PR_SET_PDEATHSIG)``) and also polls its parent's pid every
+`PARENT_POLL_SECONDS` (every platform), so a sweep killed with ``SIGKILL`` leaves no worker — nor,
+once they are gone, multiprocessing's resource tracker — behind.
+
 Spawned workers import the caller's ``__main__``: a script that calls `run_tasks` needs the
 usual ``if __name__ == "__main__":`` guard. Each worker process compiles (JIT) its circuits once, so
 short sweeps are dominated by start-up; a Dask cluster keeps its workers (and their compiled
@@ -37,7 +45,9 @@ import json
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
+import threading
 import time
 import uuid
 import warnings
@@ -50,6 +60,10 @@ from typing import Any
 
 SCHEDULER_ENV = "QDIST_SCHEDULER"
 LOCAL_SCHEDULERS = ("processes", "serial")
+#: with no scheduler chosen, sweeps of at most this many tasks run in this process
+SERIAL_MAX_TASKS = 8
+#: how often a local worker checks that its parent is still alive
+PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -91,16 +105,50 @@ class Results:
 
 
 def resolve_scheduler(scheduler: str | None = None) -> str:
-    """``None`` → ``$QDIST_SCHEDULER`` → ``"processes"``; checks the form of the value."""
+    """``None`` → ``$QDIST_SCHEDULER`` → ``"processes"``; checks the form of the value (an error
+    names ``QDIST_SCHEDULER`` when the bad value came from the environment)."""
+    name = "scheduler"
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or "processes"
+        name = SCHEDULER_ENV if os.environ.get(SCHEDULER_ENV) else name
     if not isinstance(scheduler, str) or not (
         scheduler in LOCAL_SCHEDULERS or ("://" in scheduler and scheduler.split("://", 1)[1])
     ):
+        where = " (from the environment)" if name == SCHEDULER_ENV else ""
         raise ValueError(
-            f"scheduler: expected 'processes', 'serial' or a Dask address like tcp://host:port, got {scheduler!r}"
+            f"{name}: expected 'processes', 'serial' or a Dask address like tcp://host:port, "
+            f"got {scheduler!r}{where}"
         )
     return scheduler
+
+
+def _automatic(scheduler: str | None, workers: int | None, n_tasks: int) -> bool:
+    """True when nobody chose where to run (no ``scheduler``, no ``$QDIST_SCHEDULER``, no ``workers``)
+    and the sweep is small (≤ `SERIAL_MAX_TASKS` tasks) or there is one core: run it serially."""
+    if scheduler is not None or os.environ.get(SCHEDULER_ENV) or workers is not None:
+        return False
+    return n_tasks <= SERIAL_MAX_TASKS or (os.cpu_count() or 1) == 1
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(PARENT_POLL_SECONDS)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Initializer of every local worker: exit when the parent process dies (see the module docstring)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl: the poll below remains
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="qdist-parent-watch").start()
 
 
 def _call(fn: Callable[..., Any], kwargs: dict) -> Any:
@@ -206,6 +254,9 @@ def run_tasks(
         raise ValueError(f"retries: expected an integer ≥ 0, got {retries!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers: expected an integer ≥ 1, got {workers!r}")
+    tasks = list(tasks)
+    if _automatic(scheduler, workers, len(tasks)):
+        sched = "serial"
     tasks = _check_tasks(tasks, picklable=sched != "serial")
     t0 = time.perf_counter()
     res = Results(done={}, failed={}, attempts={t.name: 0 for t in tasks}, scheduler=sched)
@@ -276,7 +327,13 @@ def _run_serial(todo, res, finished, errored) -> None:
 
 def _run_processes(todo, n_workers: int, res, finished, errored) -> None:
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx)
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=n_workers, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),)
+        )
+
+    pool = new_pool()
     pending: dict = {}
 
     def submit(t: Task) -> None:
@@ -300,7 +357,7 @@ def _run_processes(todo, n_workers: int, res, finished, errored) -> None:
                     again.append(t)
             if broken or getattr(pool, "_broken", False):
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx)
+                pool = new_pool()
                 # the other in-flight futures of the dead pool fail too and come back through `done`
             for t in again:
                 submit(t)
