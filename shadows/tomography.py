@@ -65,6 +65,7 @@ import scipy.linalg
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable, PauliWord
 from qdist.sim.states import zero_state
+from qdist.validate import check_sample_count
 from shadows.layers import (
     angle_slots,
     check_pauli_generators,
@@ -304,6 +305,7 @@ def shadow_tomography(
     d = family.d
     const = tomography_constants(epsilon, delta, max(m, 1), d)
     eps_a, k, k_est = const["eps_a"], const["batch_size"], const["estimate_size"]
+    check_sample_count("epsilon", max(k, k_est), epsilon)  # before drawing: numpy's counts are 64-bit
     t_max = const["max_updates"] if max_updates is None else int(max_updates)
     if nb == 0:
         return TomographyRun(np.zeros(0), 0, 0, 0, True, k, k_est, t_max, 0.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -77,7 +78,17 @@ def run_job(
     device is re-attached with ``service.job(id)``. Retry policy: module docstring.
     """
     reg = backend.registry
-    rec = reg.get(key)
+    rec, note = reg.lookup(key)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    if rec is not None and rec["status"] == "done" and not reg.result_intact(key):
+        warnings.warn(
+            f"registry: the result file of job {rec.get('id')} ({reg.root / (key + '.npz')}) is missing "
+            "or damaged; the job runs again",
+            UserWarning,
+            stacklevel=2,
+        )
+        rec = None
     if rec is not None and rec["status"] == "done":
         return JobOutcome(
             rec["id"], key, reg.result(key), resumed=True, seconds=rec.get("seconds", 0.0), meta=rec
@@ -139,6 +150,13 @@ def fetch_job(job_id: str, registry: JobRegistry | None = None, service=None) ->
     awaited through ``service.job(id)`` (``service`` default: the saved account) and stored."""
     reg = registry or JobRegistry()
     rec = reg.find(job_id)
+    if rec["status"] == "damaged":
+        if rec["result_intact"]:
+            return rec, reg.result(rec["key"])
+        raise ValueError(
+            f"ID: {rec['error']}, and its result file is missing or damaged: nothing to fetch;"
+            " run the command that submitted it again"
+        )
     if rec["status"] == "done":
         return rec, reg.result(rec["key"])
     if rec["status"] == "failed":

@@ -20,7 +20,9 @@ import math
 
 from qdist.cli.args import flag_map, flag_message, parse_float, parse_int
 from qdist.cli.simulate import _FLAGS as _SIMULATE_FLAGS
+from qdist.io import output_lock
 from qdist.network.spec import DEFAULT_MODEL as _D
+from qdist.validate import check_output_dir
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -67,7 +69,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--scheduler",
         default=None,
         help="where the simulated points run: processes (local), serial, or a Dask scheduler "
-        "address tcp://host:port (default: $QDIST_SCHEDULER, else serial for at most 8 points "
+        "address tcp://host:port (default: $QDIST_SCHEDULER, else serial for at most 64 points "
         "and processes above)",
     )
     p.add_argument(
@@ -87,41 +89,52 @@ def _list(value: str, flag: str, conv) -> list:
     return [conv(v.strip(), flag) for v in parts]
 
 
+def _settings(args) -> dict:
+    """The keyword arguments of `run_curves` from the parsed strings (one-line errors naming the flag)."""
+    if not args.out:
+        raise ValueError("--out: expected an output folder")
+    bits = parse_int(args.bits, "--bits")
+    if bits not in (32, 64):
+        raise ValueError(f"--bits: expected 32 or 64, got {bits}")
+    margin = args.margin
+    if margin.lower() != "sqrtn":
+        margin = parse_float(margin, "--margin")
+    return dict(
+        task=args.task,
+        n_max=parse_int(args.n_max, "--n-max"),
+        epsilon=_list(args.epsilon, "--epsilon", parse_float),
+        delta=parse_float(args.delta, "--delta"),
+        layers=_list(args.layers, "--layers", parse_int),
+        parties=_list(args.parties, "--parties", parse_int),
+        schedule=args.schedule,
+        model=args.model,
+        bits=bits,
+        margin=margin,
+        steps=parse_int(args.steps, "--steps"),
+        batch=parse_int(args.batch, "--batch"),
+        sim_max_n=None if args.sim_max_n is None else parse_int(args.sim_max_n, "--sim-max-n"),
+        seed=parse_int(args.seed, "--seed"),
+        progress=args.progress,
+        scheduler=args.scheduler,
+        workers=None if args.workers is None else parse_int(args.workers, "--workers"),
+    )
+
+
 def run(args) -> int:
     from qdist.reports.curves import run_curves
 
     try:
-        if not args.out:
-            raise ValueError("--out: expected an output folder")
-        bits = parse_int(args.bits, "--bits")
-        if bits not in (32, 64):
-            raise ValueError(f"--bits: expected 32 or 64, got {bits}")
-        margin = args.margin
-        if margin.lower() != "sqrtn":
-            margin = parse_float(margin, "--margin")
-        summary = run_curves(
-            args.out,
-            task=args.task,
-            n_max=parse_int(args.n_max, "--n-max"),
-            epsilon=_list(args.epsilon, "--epsilon", parse_float),
-            delta=parse_float(args.delta, "--delta"),
-            layers=_list(args.layers, "--layers", parse_int),
-            parties=_list(args.parties, "--parties", parse_int),
-            schedule=args.schedule,
-            model=args.model,
-            bits=bits,
-            margin=margin,
-            steps=parse_int(args.steps, "--steps"),
-            batch=parse_int(args.batch, "--batch"),
-            sim_max_n=None if args.sim_max_n is None else parse_int(args.sim_max_n, "--sim-max-n"),
-            seed=parse_int(args.seed, "--seed"),
-            progress=args.progress,
-            scheduler=args.scheduler,
-            workers=None if args.workers is None else parse_int(args.workers, "--workers"),
-        )
+        settings = _settings(args)
+        check_output_dir("--out", args.out)  # before any work
+        with output_lock(args.out, "--out"):
+            summary = run_curves(args.out, **settings)
     except (ValueError, TypeError) as exc:
         flags = flag_map([*_SIMULATE_FLAGS, "n_max", "sim_max_n", "scheduler", "workers"])
         raise ValueError(flag_message(exc, flags)) from None
+    return _print_summary(args, summary)
+
+
+def _print_summary(args, summary: dict) -> int:
     if args.json:
         print(json.dumps({k: v for k, v in summary.items() if k != "all_crossovers"}))
         return 1 if summary["failed"] else 0

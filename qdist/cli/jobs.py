@@ -4,7 +4,9 @@
     qdist jobs status ID              one job's record (an IBM job still running is asked for its status)
     qdist jobs fetch ID [--out F.npz] its result arrays (an IBM job still running is awaited and stored)
 
-``ID`` is a job id (or an earlier attempt's id) or a prefix of the registry key (≥ 8 characters).
+``ID`` is a job id (or an earlier attempt's id), the registry key, or a prefix of at least 8
+characters of one of them. A damaged record file is listed as damaged with its file name, and
+fetched by its key when its result file is intact.
 The registry is ``$QDIST_CACHE/jobs`` or ``~/.cache/qdist/jobs`` unless ``--registry`` says otherwise.
 """
 
@@ -15,6 +17,8 @@ import json
 import os
 
 import numpy as np
+
+from qdist.validate import check_output_file
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -34,7 +38,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _registry(args):
     from qdist.backends import JobRegistry
 
-    return JobRegistry(args.registry) if args.registry else JobRegistry()
+    try:  # read-only: never creates the registry folder
+        return JobRegistry(args.registry, create=False)
+    except ValueError as exc:
+        raise ValueError(
+            str(exc).replace("registry:", "--registry:", 1) if args.registry else str(exc)
+        ) from None
 
 
 def _pid_alive(pid) -> bool:
@@ -49,7 +58,7 @@ def live_status(rec: dict) -> str:
     """The record's status, refined: an IBM job not yet final is asked for (needs credentials);
     a local job whose process is gone says so."""
     status = rec["status"]
-    if status in ("done", "failed"):
+    if status in ("done", "failed", "damaged"):
         return status
     if rec["backend"].startswith("ibm:") and rec.get("id"):
         from qdist.backends.devices import has_credentials, ibm_service
@@ -67,12 +76,14 @@ def live_status(rec: dict) -> str:
 
 
 def _list(args) -> int:
-    recs = _registry(args).records()
+    reg = _registry(args)
+    recs, damaged = reg.records(), reg.damaged()
     if args.json:
-        print(json.dumps(recs))
+        print(json.dumps(recs + damaged))
         return 0
-    if not recs:
-        print(f"no jobs in {_registry(args).root}")
+    if not recs and not damaged:
+        where = "" if reg.root.is_dir() else " (the folder does not exist)"
+        print(f"no jobs in {reg.root}{where}")
         return 0
     print(
         f"{'job id':38} {'status':10} {'backend':18} {'primitive':9} {'task':24} {'pubs':>4} {'shots':>8}  submitted"
@@ -84,6 +95,13 @@ def _list(args) -> int:
             f"{(r.get('id') or '(none)'):38} {r['status']:10} {r['backend']:18} {r['primitive']:9} "
             f"{(r.get('task') or '-'):24} {len(r.get('circuits', [])):>4} {shots_txt:>8}  {r.get('submitted_at', '')}"
         )
+    for d in damaged:
+        fate = (
+            f"result intact: qdist jobs fetch {d['key'][:12]}"
+            if d["result_intact"]
+            else "no intact result: rerun the command that submitted it"
+        )
+        print(f"{(d.get('id') or '(unreadable)'):38} {'damaged':10} {d['file']} ({fate})")
     return 0
 
 
@@ -91,6 +109,10 @@ def _status(args) -> int:
     rec = _registry(args).find(_need_id(args))
     if args.json:
         print(json.dumps({**rec, "live_status": live_status(rec)}))
+        return 0
+    if rec["status"] == "damaged":
+        print(f"job {rec.get('id') or rec['key'][:12]}: damaged — {rec['error']}")
+        print(f"  result intact: {rec['result_intact']}; registry key {rec['key']}")
         return 0
     print(f"job {rec.get('id')}: {live_status(rec)}")
     for k in (
@@ -116,6 +138,8 @@ def _fetch(args) -> int:
     from qdist.backends.cache import atomic_write_npz
     from qdist.backends.execute import fetch_job
 
+    if args.out:
+        check_output_file("--out", args.out)  # before fetching
     rec, arrays = fetch_job(_need_id(args), _registry(args))
     if args.out:
         atomic_write_npz(args.out, arrays)

@@ -1,12 +1,20 @@
 """``qdist`` entry point: parses arguments, dispatches to a sub-command, turns user mistakes into
-one-line errors (exit code 2) instead of tracebacks."""
+one-line errors (exit code 2) instead of tracebacks.
+
+An OS error on a path the user gave (``--out`` a file, a read-only folder, ``QDIST_CACHE`` a file, …)
+is one line naming the flag (or environment variable) and the path; warnings are one line
+(``qdist <command>: warning: …``). ``QDIST_DEBUG=1`` keeps the traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
+import warnings
+from pathlib import Path
 
 from qdist.precision import x64
 
@@ -45,6 +53,53 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     return parser, modules
 
 
+#: environment variables that name a path
+PATH_VARIABLES = ("QDIST_CACHE",)
+
+
+def _under(path: str, root) -> bool:
+    try:
+        p, r = Path(path).absolute(), Path(root).expanduser().absolute()
+    except (TypeError, ValueError):
+        return False
+    return p == r or r in p.parents
+
+
+def path_source(filename, args) -> str | None:
+    """The flag (``--out``) or environment variable (``QDIST_CACHE``) whose path holds ``filename``."""
+    if not filename:
+        return None
+    best = None
+    for dest, value in vars(args).items():
+        if isinstance(value, str) and value and dest != "command" and _under(str(filename), value):
+            if best is None or len(value) > len(best[1]):
+                best = ("--" + dest.replace("_", "-"), value)
+    if best:
+        return best[0]
+    for var in PATH_VARIABLES:
+        if os.environ.get(var) and _under(str(filename), os.environ[var]):
+            return var
+    return None
+
+
+def os_error_message(exc: OSError, args) -> str:
+    """``--out: cannot write /x/report.json: Permission denied`` (one line)."""
+    if exc.filename is None:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    what = exc.strerror or type(exc).__name__
+    source = path_source(exc.filename, args)
+    target = exc.filename if exc.filename2 is None else f"{exc.filename} → {exc.filename2}"
+    return f"{source + ': ' if source else ''}{target}: {what}"
+
+
+def _one_line_warning(command: str):
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = str(message).splitlines()[0] if str(message) else category.__name__
+        print(f"qdist {command}: warning: {text}", file=file or sys.stderr)
+
+    return show
+
+
 @x64
 def main(argv: list[str] | None = None) -> int:
     parser, modules = build_parser()
@@ -52,17 +107,24 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    try:
-        return int(modules[args.command].run(args) or 0)
-    except (UserError, ValueError, TypeError, FileNotFoundError) as exc:
-        if os.environ.get("QDIST_DEBUG"):
-            raise
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"qdist {args.command}: error: {msg}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("qdist: interrupted", file=sys.stderr)
-        return 130
+    debug = bool(os.environ.get("QDIST_DEBUG"))
+    with warnings.catch_warnings() if not debug else contextlib.nullcontext():
+        if not debug:
+            warnings.showwarning = _one_line_warning(args.command)
+        try:
+            return int(modules[args.command].run(args) or 0)
+        except (UserError, ValueError, TypeError, OSError, MemoryError, OverflowError) as exc:
+            if debug:
+                raise
+            if isinstance(exc, OSError) and exc.filename is not None:
+                msg = os_error_message(exc, args)
+            else:
+                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            print(f"qdist {args.command}: error: {msg}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("qdist: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

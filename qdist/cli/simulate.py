@@ -24,6 +24,7 @@ import numpy as np
 
 from qdist.cli.args import flag_map, flag_message, parse_float, parse_int
 from qdist.network.spec import DEFAULT_MODEL as _D
+from qdist.validate import check_memory, check_output_file, state_vector_bytes
 
 INFERENCE_METHODS = ("quantum", "linear", "pipeline", "ship-data", "ship-model")
 GRADIENT_METHODS = (
@@ -153,6 +154,8 @@ def simulate(args) -> tuple[dict, object]:
         model=args.model,
         classes=classes if task == "inference" else 1,
     )
+    what = f"the simulated states of n = {spec.n} qubits (4 × 2^{spec.n} amplitudes × 16 bytes)"
+    check_memory("features", state_vector_bytes(spec.n), what, features)
     if args.result_to not in ("alice", "last"):
         raise ValueError(f"--result-to: expected alice or last, got {args.result_to!r}")
 
@@ -251,6 +254,8 @@ def _table(report: dict) -> str:
 
 
 def run(args) -> int:
+    if args.ledger_out:
+        check_output_file("--ledger-out", args.ledger_out)  # before the simulation
     try:
         report, ledger = simulate(args)
     except (ValueError, TypeError) as exc:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 import warnings
@@ -32,6 +33,7 @@ from qdist.sim.circuit import gate, make_circuit
 from qdist.sim.execute import expval as simulate_expval
 from qdist.sim.execute import value_and_grad
 from qdist.sim.observables import pauli, pauli_sum
+from qdist.validate import check_memory, check_output_dir, check_sample_count, state_vector_bytes
 
 TASKS = ("expval", "gradient", "shadow", "inference")
 _FLAGS = {
@@ -129,6 +131,8 @@ def parse_observable(text: str | None, n: int):
                 c = float(coeff)
             except ValueError:
                 raise ValueError(f"--observable: bad coefficient {coeff!r} in {text!r}") from None
+            if not math.isfinite(c):
+                raise ValueError(f"--observable: expected finite coefficients, got {coeff!r} in {text!r}")
         label = label.lstrip("-").upper()
         if len(label) != n or set(label) - set("IXYZ"):
             raise ValueError(f"--observable: expected Pauli labels of {n} letters I, X, Y, Z, got {label!r}")
@@ -236,12 +240,48 @@ def _problem(cfg, args):
     return circuit, params, parse_observable(args.observable, n), None, None, None
 
 
+def _check_paths(args) -> None:
+    """The registry (``--registry``, else ``$QDIST_CACHE/jobs``) must be a writable folder before
+    anything runs: a job is recorded there before it is awaited."""
+    import os
+
+    from qdist.backends.cache import cache_dir
+
+    if args.registry:
+        check_output_dir("--registry", args.registry)
+    else:
+        name = "QDIST_CACHE" if os.environ.get("QDIST_CACHE") else "cache"
+        check_output_dir(name, cache_dir(create=False))
+
+
+def _check_sizes(args, cfg) -> None:
+    """Memory and count bounds, estimated before anything is built (`qdist.validate`): a simulated
+    backend holds the state vector (``4 · 2ⁿ · 16`` bytes) and the sampled bit strings
+    (``shots · (n + 1) · 8`` bytes); the exact simulator counts outcomes (at most 2⁶² per draw)."""
+    from qdist.network.spec import num_qubits
+
+    network = cfg["circuit"] == "network" or cfg["task"] == "inference"
+    n, name = (num_qubits(cfg["features"]), "features") if network else (cfg["qubits"], "qubits")
+    value = cfg[name]
+    simulated = not args.backend.startswith("ibm:")
+    if simulated or n <= 20:  # the exact reference is computed for n ≤ 20 on every backend
+        what = f"the simulated states of {n} qubits (4 × 2^{n} amplitudes × 16 bytes)"
+        check_memory(name, state_vector_bytes(n), what, value)
+    shots = cfg["shots"]
+    check_sample_count("shots", shots, shots)
+    if cfg["task"] == "shadow" or (simulated and args.backend != "jax"):
+        what = f"the sampled outcomes ({shots} shots × {n + 1} wires × 8 bytes)"
+        check_memory("shots", shots * (n + 1) * 8, what, shots)
+
+
 def submit(args) -> dict:
     """Run the task of ``args``; the JSON-able report."""
     import qdist.backends as qb
 
     cfg = _config(args)
+    _check_paths(args)
     cfg["circuit"] = args.circuit
+    _check_sizes(args, cfg)
     circuit, params, obs, state, data, model = _problem(cfg, args)
     n = circuit.num_qubits
     extra_wire = 1 if (cfg["task"] == "gradient" and cfg["method"] == "shadow") else 0

@@ -17,7 +17,9 @@ import json
 import math
 
 from qdist.cli.args import flag_message, parse_float, parse_int
+from qdist.io import output_lock
 from qdist.network.spec import DEFAULT_MODEL as _D
+from qdist.validate import check_batch_size, check_output_dir
 
 #: API argument names → command-line flags (for one-line errors that name the flag).
 FLAGS = {
@@ -185,12 +187,12 @@ def parse_args(args) -> dict:
 
 def run(args) -> int:
     from qdist.learn.data import load_dataset
-    from qdist.learn.mlp import MLPTrainer, train_mlp
-    from qdist.learn.train import QuantumTrainer, train_quantum
-    from qdist.reports.training import format_table, write_training_report
+    from qdist.learn.mlp import MLPTrainer
+    from qdist.learn.train import QuantumTrainer
 
     try:
         s = parse_args(args)
+        check_output_dir("--out", args.out)  # before any work: a file, a read-only folder, …
         dataset = load_dataset(
             None if args.data is not None else (args.dataset or "digits"),
             data=args.data,
@@ -199,6 +201,7 @@ def run(args) -> int:
             test_size=s["test_size"],
             seed=s["configs"][0].seed,
         )
+        check_batch_size(s["configs"][0].batch_size, dataset.x_train.shape[0], "--batch-size")
         # build every trainer first: shape errors (too many classes, …) before any training
         for cfg in s["configs"]:
             QuantumTrainer(dataset, cfg)
@@ -207,12 +210,21 @@ def run(args) -> int:
     except ValueError as exc:
         raise ValueError(flag_message(exc, FLAGS)) from None
     task = _task_name(dataset)
-    if not args.json:
-        print(
-            f"qdist train — {dataset.name}, classes {','.join(dataset.class_names)}: "
-            f"{dataset.x_train.shape[0]} train / {dataset.x_test.shape[0]} test, {dataset.num_features} features",
-            flush=True,
-        )
+    with output_lock(args.out, "--out"):  # a second run writing the same --out stops here
+        if not args.json:
+            print(
+                f"qdist train — {dataset.name}, classes {','.join(dataset.class_names)}: "
+                f"{dataset.x_train.shape[0]} train / {dataset.x_test.shape[0]} test, {dataset.num_features} features",
+                flush=True,
+            )
+        return _train_and_report(args, s, dataset, task)
+
+
+def _train_and_report(args, s, dataset, task) -> int:
+    from qdist.learn.mlp import train_mlp
+    from qdist.learn.train import train_quantum
+    from qdist.reports.training import format_table, write_training_report
+
     results = []
     try:
         for cfg in s["configs"]:

@@ -70,17 +70,32 @@ def save_checkpoint(path, arrays: dict[str, np.ndarray], meta: dict) -> Path:
     return write_bytes(path, buf.getvalue())
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
 def load_checkpoint(path) -> tuple[dict[str, np.ndarray], dict]:
-    """``(arrays, meta)`` from `save_checkpoint`."""
+    """``(arrays, meta)`` from `save_checkpoint`; a missing, empty, truncated or foreign file is a
+    one-line ``ValueError("resume: …")`` naming the file (never numpy's pickle advice)."""
     p = Path(path)
+    fix = "delete it (or use another --out) to start fresh"
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise ValueError(f"resume: cannot read checkpoint {p} ({exc.strerror or exc})") from None
+    if not head:
+        raise ValueError(f"resume: checkpoint {p} is empty (a run killed while writing it?); {fix}")
+    if head != _ZIP_MAGIC:
+        raise ValueError(f"resume: {p} is not a qdist checkpoint (not an .npz archive); {fix}")
     try:
         with np.load(p, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"resume: cannot read checkpoint {p} ({exc})") from None
-    if "__meta__" not in arrays:
-        raise ValueError(f"resume: {p} is not a qdist checkpoint")
-    meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8"))
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8")) if "__meta__" in arrays else None
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, EOFError, zlib.error, bad JSON: all "damaged"
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0]}" if str(exc) else type(exc).__name__
+        raise ValueError(f"resume: checkpoint {p} is damaged ({reason}); {fix}") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"resume: {p} is not a qdist checkpoint (no metadata); {fix}")
     if meta.get("format") != FORMAT:
         raise ValueError(f"resume: {p} has format {meta.get('format')!r}, expected {FORMAT!r}")
     return arrays, meta

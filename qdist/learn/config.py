@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from qdist.gradients import get_estimator
 from qdist.network import costs
 from qdist.network.spec import DEFAULT_MODEL
-from qdist.validate import check_int, check_positive
+from qdist.validate import check_epochs, check_int, check_positive
 
 METHODS = costs.QUANTUM_GRADIENT_METHODS
 OPTIMIZERS = ("adam", "sgd")
@@ -107,6 +107,7 @@ class TrainConfig:
                 f"lr_schedule: expected one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}"
             )
         _int(self.epochs, "epochs")
+        check_epochs(self.epochs)
         _int(self.batch_size, "batch_size")
         _int(self.seed, "seed", 0)
         costs.check_bits(self.bits)

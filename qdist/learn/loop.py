@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,6 +184,8 @@ def fit(
             categories = {k: CostTotals(**v) for k, v in meta["by_purpose"].items()}
             history, steps_log = list(meta["history"]), list(meta["steps"])
             wall_before = float(meta["wall_seconds"])
+        else:
+            warnings.warn(f"resume: no checkpoint {ckpt} yet; starting fresh", UserWarning, stacklevel=2)
     model_info = trainer.describe()
     t0 = time.perf_counter()
     bar = tqdm(

@@ -60,8 +60,9 @@ from typing import Any
 
 SCHEDULER_ENV = "QDIST_SCHEDULER"
 LOCAL_SCHEDULERS = ("processes", "serial")
-#: with no scheduler chosen, sweeps of at most this many tasks run in this process
-SERIAL_MAX_TASKS = 8
+#: with no scheduler chosen, sweeps of at most this many tasks run in this process (a tutorial-sized
+#: sweep: spawning workers costs seconds each, and a plain script needs no `__main__` guard)
+SERIAL_MAX_TASKS = 64
 #: how often a local worker checks that its parent is still alive
 PARENT_POLL_SECONDS = 0.5
 
