@@ -99,6 +99,17 @@ def _circuit():
     return qdist.make_circuit(2, ops, 2)
 
 
+def _pennylane_non_unitary():
+    import pennylane as qml
+
+    import qdist
+
+    m = np.array([[1.0, 0.5], [0.3, 1.0]])  # |column 0| = 1.04: not unitary
+    return qdist.from_pennylane(
+        qml.tape.QuantumScript([qml.QubitUnitary(m, wires=0)], [qml.expval(qml.PauliZ(0))])
+    )
+
+
 def _api_calls():
     import qdist
     from qdist.learn.config import TrainConfig
@@ -132,6 +143,8 @@ def _api_calls():
             "workers",
         ),
         "resolve_scheduler('threads')": (lambda: resolve_scheduler("threads"), "scheduler"),
+        "to_qiskit(c, [nan, 0])": (lambda: qdist.to_qiskit(c, [math.nan, 0.0]), "params"),
+        "from_pennylane(tape with a non-unitary QubitUnitary)": (_pennylane_non_unitary, "obj"),
         "TrainConfig(epochs=10**12)": (lambda: TrainConfig(epochs=10**12), "epochs"),
         "TrainConfig(batch_size=0)": (lambda: TrainConfig(batch_size=0), "batch_size"),
     }
