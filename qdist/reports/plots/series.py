@@ -49,7 +49,8 @@ def problems(rows: Sequence[Mapping]) -> list[str]:
 
 
 def curves(rows: Sequence[Mapping], problem: str) -> dict[str, Curve]:
-    """The curves of one problem, in the order the schemes first appear in the rows."""
+    """The curves of one problem: quantum, then classical protocols, then lower bounds, each in the
+    order the schemes first appear in the rows."""
     mine = [r for r in rows if r["problem"] == problem]
     out: dict[str, Curve] = {}
     for name in dict.fromkeys(r["scheme"] for r in mine):
@@ -70,7 +71,7 @@ def curves(rows: Sequence[Mapping], problem: str) -> dict[str, Curve]:
             tuple(n for n, _ in s),
             tuple(y for _, y in s),
         )
-    return out
+    return dict(sorted(out.items(), key=lambda kv: KINDS.index(kv[1].kind)))
 
 
 def best_classical(cs: Mapping[str, Curve]) -> dict[int, float]:
