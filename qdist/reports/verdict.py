@@ -58,11 +58,13 @@ def verdict_line(label: str, used: float, N: int, classical: dict[str, dict], cr
     if n_best is None:
         culprit = [k for k, v in (crossover.get("vs") or {}).items() if v is None]
         why = ", ".join(WORDS.get(k, k) for k in culprit) or "a classical protocol"
-        return head + f"; quantum is never cheaper up to 2^n_max ({why} stays below it at every N)."
+        return head + f"; quantum is never cheaper up to 2^n_max ({why} cheaper at every N)."
     lower = [v for v in (crossover.get("vs_lower_bound") or {}).values()]
     tail = f"; quantum is cheaper than every naive classical protocol from {_pow2(n_best)}"
-    if lower:
+    if lower and lower[0] is not None:
         tail += f" and than the hard family's classical lower bound from {_pow2(lower[0])}"
+    elif lower:
+        tail += ", but stays above the hard family's classical lower bound up to 2^n_max"
     return head + tail + "."
 
 
