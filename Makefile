@@ -26,6 +26,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests
 
+# PennyLane's own device test suite on the qdist.qubit device (torch and tf excluded); its runner
+# calls `pytest` from PATH, hence the venv first on PATH
+pl-device-test: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pl-device-test --device qdist.qubit --skip-ops \
+	  -k "not torch and not tf" -n 2 -q
+
 # every script in benchmarks/ (each in its own process; BENCH_ARGS=--quick for small sizes), then
 # benchmarks/results/SUMMARY.md
 BENCH_STAMP := $(VENV)/.installed-bench

@@ -1,0 +1,1 @@
+"""Drop-in plugins: the PennyLane device ``qdist.qubit`` (`qdist.plugins.pennylane_device`)."""
