@@ -27,9 +27,8 @@ def f(x):
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pennylane as qml

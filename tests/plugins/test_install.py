@@ -59,7 +59,11 @@ def test_spdx_license():
 
 
 def test_importing_qdist_and_its_plugins_keeps_jax_32_bit():
-    code = "import jax.numpy as jnp, qdist\nprint(jnp.ones(1).dtype)\n"
+    code = (
+        "import jax.numpy as jnp, pennylane as qml, qdist, qdist.primitives\n"
+        "dev = qml.device('qdist.qubit', wires=1)\n"
+        "print(jnp.ones(1).dtype)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "float32"
