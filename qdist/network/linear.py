@@ -10,12 +10,24 @@ exactly Re⟨x̂|V_w|0ⁿ⟩ = ⟨ŵ, x̂⟩ = f(x). S = S(ε, δ) shots estimat
 ε = γ, so S(γ, δ) = ⌈2 ln(2/δ)/γ²⌉ copies of n + 1 qubits: O(log N/γ²). Bob sends the 1-bit decision
 to Alice. With the worst-case margin γ ~ 1/√N the cost is O(N log N) qubits — more than shipping x.
 
+**Amplitude estimation** (``"amplitude-estimation"``, [`qdist.network.amplitude_estimation`][qdist.network.amplitude_estimation]).
+Instead of O(1/γ²) fresh copies the register goes back and forth: Bob reflects about his good
+subspace, Alice about her state, M − 1 Grover rounds with M = ⌊2π/arcsin γ⌋ + 1, each a round
+trip of 2(n + 2) qubits (register + one control flag), repeated R = O(log 1/δ) times with a
+majority vote: R·[(n + 1) + 2(M − 1)(n + 2)] qubits = O(log N·log(1/δ)/γ), ≈ 4π·R·√N·log₂N at
+γ = 1/√N —
+quadratically below the Ω(N) bits every classical protocol needs there (Gap-Hamming,
+Chakrabarti–Regev 2011; `gap_hamming_bits`).
+
 **Classical protocols.** ship-data: x to Bob (N·b bits) + the 1-bit decision back; ship-model: w to
 Alice (N·b bits); *sketch* (public coin): with k shared Gaussian vectors r_j Alice sends the k bits
 sign⟨r_j, x⟩; the fraction of disagreements with sign⟨r_j, w⟩ has mean θ/π (θ the angle between
 x and w), and |cos θ| ≥ γ ⇔ |θ/π − 1/2| ≥ arcsin(γ)/π ≥ γ/π, so k = ⌈π² ln(2/δ)/(2γ²)⌉ bits decide
 the sign (Hoeffding) — O(1/γ²), no log N: at a fixed margin classical sketching already beats the
-quantum protocol, and at the worst margin both are ~N.
+quantum protocol, and at the worst margin both are ~N. *Lower bound*: deciding the sign at margin γ
+solves Gap-Hamming on min(N, 1/γ²) coordinates, so every classical protocol (any number of rounds,
+public coins) needs Ω(min(N, 1/γ²)) bits; `gap_hamming_bits` states it with constant 1 (a scaling:
+the theorem's constant is not made explicit).
 
 The quantum simulation is exact linear algebra on the (n+1)-qubit state vector (numpy, small N).
 """
@@ -28,13 +40,14 @@ import numbers
 import numpy as np
 
 from qdist.network import costs
+from qdist.network.amplitude_estimation import qae_cost, run_amplitude_estimation
 from qdist.network.costs import CostTotals, check_bits, check_delta, shots_for
 from qdist.network.ledger import CLASSICAL, QUANTUM, Ledger, Message
 from qdist.network.model import MAX_SIM_QUBITS, num_qubits
 from qdist.network.privacy import linear_leakage, privacy_report
 from qdist.network.topology import two_party
 
-LINEAR_SCHEMES = ("quantum", "sketch", "ship-data", "ship-model")
+LINEAR_SCHEMES = ("quantum", "amplitude-estimation", "sketch", "ship-data", "ship-model")
 
 
 def resolve_margin(margin, features: int) -> float:
@@ -56,6 +69,13 @@ def sketch_bits(margin: float, delta: float) -> int:
     return max(1, math.ceil(math.pi**2 * math.log(2 / check_delta(delta)) / (2 * margin**2) * (1 - 1e-12)))
 
 
+def gap_hamming_bits(features: int, margin) -> int:
+    """Classical lower bound (constant 1, a scaling): min(N, ⌈1/γ²⌉) bits — N at γ = 1/√N."""
+    k = 1 / resolve_margin(margin, features) ** 2
+    k = round(k) if abs(k - round(k)) <= 1e-9 * k else math.ceil(k)  # 1/γ² an integer up to rounding
+    return min(int(features), k)
+
+
 def linear_cost(
     features: int, scheme: str, margin, delta: float, bits: int = costs.DEFAULT_BITS
 ) -> CostTotals:
@@ -66,6 +86,8 @@ def linear_cost(
     if scheme == "quantum":
         S = shots_for(g, delta)
         return CostTotals(S * (n + 1), 1, S + 1, S)
+    if scheme == "amplitude-estimation":
+        return qae_cost(features, g, delta)
     if scheme == "sketch":
         return CostTotals(0, sketch_bits(g, delta) + 1, 2, 0)
     if scheme == "ship-data":
@@ -133,6 +155,7 @@ def run_linear(
     dlt, b = check_delta(delta), check_bits(bits)
     net, ledger = two_party(), Ledger()
     rng = np.random.default_rng(seed)
+    decision = info = None
     if scheme == "quantum":
         S = shots_for(eps, dlt)
         mean, _ = quantum_linear_statistics(x, w)
@@ -140,6 +163,12 @@ def run_linear(
         estimate = (2 * plus - S) / S
         ledger = ledger.add(net.check(Message("alice", "bob", QUANTUM, n + 1, "forward pass", 0, S, S)))
         formula = CostTotals(S * (n + 1), 1, S + 1, S)
+    elif scheme == "amplitude-estimation":
+        d = 2**n
+        xh = np.pad(x / np.linalg.norm(x), (0, d - N))
+        wh = np.pad(w / np.linalg.norm(w), (0, d - N))
+        estimate, decision, ledger, info = run_amplitude_estimation(xh, wh, eps, dlt, rng, net)
+        formula = qae_cost(N, eps, dlt)
     elif scheme == "sketch":
         k = sketch_bits(eps, dlt)
         R = np.random.default_rng([seed, 0x5EED]).normal(size=(k, N))  # public coin
@@ -157,9 +186,9 @@ def run_linear(
         formula = CostTotals(0, N * b, 1, 0)
     else:
         raise ValueError(f"scheme: expected one of {', '.join(LINEAR_SCHEMES)}, got {scheme!r}")
-    if scheme != "ship-model":
+    if scheme not in ("ship-model", "amplitude-estimation"):  # amplitude estimation sends its own
         ledger = ledger.add(net.check(Message("bob", "alice", CLASSICAL, 1, "measurement result", 1)))
-    return {
+    out = {
         "scheme": scheme,
         "features": N,
         "margin": g,
@@ -167,9 +196,12 @@ def run_linear(
         "delta": dlt,
         "estimate": float(estimate),
         "exact": exact,
-        "decision": int(np.sign(estimate)) or 1,
+        "decision": decision if decision is not None else int(np.sign(estimate)) or 1,
         "exact_decision": int(np.sign(exact)) or 1,
         "ledger": ledger,
         "formula": formula,
         "privacy": privacy_report(ledger, ("alice", "bob"), linear_leakage(N, sketch_bits(eps, dlt), b)),
     }
+    if scheme == "amplitude-estimation":
+        out["amplitude_estimation"] = info
+    return out

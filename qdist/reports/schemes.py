@@ -18,8 +18,9 @@ from qdist.network.importance import (
     importance_gradient_cost,
     importance_inference_cost,
 )
-from qdist.network.linear import linear_cost
+from qdist.network.linear import gap_hamming_bits, linear_cost
 from qdist.network.model import ModelSpec
+from shadows.tomography_model import model_segment_copies
 
 GRADIENT_SCHEMES = ("param-shift", "shadow", "tomography")
 
@@ -60,6 +61,42 @@ def _spec(N: int, cfg: dict) -> ModelSpec:
         schedule=cfg["schedule"],
         model=cfg["model"],
     )
+
+
+def linear_amplitude_schemes(margin, delta: float, bits: int) -> list[Scheme]:
+    """Distributed amplitude estimation (quantum) and the Gap-Hamming lower bound min(N, 1/γ²) bits
+    (kind ``"lower-bound"``: a scaling with constant 1) for the linear classifier."""
+    return [
+        Scheme(
+            "linear-amplitude-estimation",
+            "linear",
+            "quantum",
+            lambda N: linear_cost(N, "amplitude-estimation", margin, delta, bits),
+        ),
+        Scheme(
+            "linear-lower-bound",
+            "linear",
+            "lower-bound",
+            lambda N: CostTotals(0, gap_hamming_bits(N, margin), 0, 0),
+        ),
+    ]
+
+
+def tomography_model_scheme(cfg: dict, steps: int, batch: int) -> Scheme:
+    """Shadow tomography with the copies of the fitted saturation model
+    (`shadows.tomography_model.model_segment_copies`) instead of the worst-case bound."""
+    eps, dlt, b = cfg["epsilon"], cfg["delta"], cfg["bits"]
+
+    def cost(N: int) -> CostTotals:
+        spec = _spec(N, cfg)
+        copies = [
+            model_segment_copies(costs.copy_shape(spec, s), eps, dlt) for s in range(len(spec.segments))
+        ]
+        return costs.quantum_gradient_cost(spec, "tomography", eps, dlt, b, copies=copies, batch=batch).scale(
+            steps
+        )
+
+    return Scheme("tomography-model", "model", "quantum", cost)
 
 
 def schemes_for(task: str, cfg: dict) -> list[Scheme]:
@@ -103,6 +140,7 @@ def schemes_for(task: str, cfg: dict) -> list[Scheme]:
         out.append(
             Scheme("linear-sketch", "linear", "classical", lambda N: linear_cost(N, "sketch", m, dlt, b))
         )
+        out += linear_amplitude_schemes(m, dlt, b)
         return out
     T = cfg["steps"] if task == "training" else 1
     B = cfg["batch"] if task == "training" else 1
@@ -117,6 +155,7 @@ def schemes_for(task: str, cfg: dict) -> list[Scheme]:
                 ).scale(T),
             )
         )
+    out.append(tomography_model_scheme(cfg, T, B))
     for s in costs.CLASSICAL_SCHEMES:
         out.append(
             Scheme(

@@ -42,6 +42,8 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
     from qdist.network.protocols import run_gradient, run_inference, run_training
 
     eps, dlt, b = cfg["epsilon"], cfg["delta"], cfg["bits"]
+    if sch.kind == "lower-bound":  # a bound over all protocols: nothing to run
+        return None
     if sch.problem == "linear":
         g = resolve_margin(cfg["margin"], N)
         x, w = _linear_instance(N, g, seed)
