@@ -51,8 +51,6 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
         r = run_linear(x, w, margin=g, delta=dlt, seed=seed, scheme=scheme, bits=b)
         return CostTotals(**r["ledger"].totals())
     spec = _spec(N, cfg)
-    if sch.kind == "lower-bound":
-        return None  # a bound, not a protocol
     if sch.name == IMPORTANCE:
         return _simulate_importance(task, spec, cfg, seed)
     if sch.kind == "classical":
