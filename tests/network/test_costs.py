@@ -183,7 +183,9 @@ def test_run_curves_gradient_formula_only(tmp_path):
     assert len(s["all_crossovers"]) == 2
     rows = list(csv.DictReader((tmp_path / "curves.csv").open()))
     assert {r["epsilon"] for r in rows} == {"0.1", "0.2"}
-    assert len(rows) == 2 * 60 * 7  # 3 quantum, 3 naive classical, the lower bound
+    assert (
+        len(rows) == 2 * 60 * 8
+    )  # 4 quantum (tomography twice: worst case, model), 3 naive classical, the lower bound
 
 
 def test_default_gradient_curves_cross_below_2_to_16(tmp_path):
