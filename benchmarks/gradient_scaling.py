@@ -369,7 +369,8 @@ def plot(payload: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     colors = {"param-shift": "C0", "shadow": "C1", "spsa": "C2", "tomography": "C3", "eval": "k"}
-    fig, axes = plt.subplots(1, 3, figsize=(17, 5))
+    sat = payload.get("tomography_model")
+    fig, axes = plt.subplots(1, 4 if sat else 3, figsize=(23 if sat else 17, 5))
     for ax, eps in zip(axes[:2], EPSILONS, strict=True):
         for series, style in (("narrow", "-o"), ("wide", "--s")):
             rows = [r for r in payload["rows"] if r["series"] == series]
@@ -418,6 +419,10 @@ def plot(payload: dict, path: Path) -> None:
     ax.set_title(f"backpropagation scaling, ε = {eps}")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=6.5)
+    if sat:
+        from tomography_saturation import saturation_panel
+
+        saturation_panel(axes[3], sat, EPSILONS[0], DELTA)
     atomic_png(fig, path)
     plt.close(fig)
 

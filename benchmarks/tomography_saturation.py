@@ -137,3 +137,29 @@ def summarize(points: list[dict], epsilons, delta: float) -> dict:
                 "tomography_at_measured_max": mean[-1],
             }
     return {"points": points, "fit": fit, "slopes": slopes, "overtake": overtake}
+
+
+def saturation_panel(ax, sat: dict, eps: float, delta: float) -> None:
+    """Measured tomography copies (mean over instances, and each instance) against the fitted
+    model, with parameter shift's closed form, per n at one ε."""
+    fit = sat["fit"]
+    for i, n in enumerate(sorted({p["n"] for p in sat["points"]})):
+        col, d = f"C{i}", 2 ** (n + 1)
+        sel = [p for p in sat["points"] if p["n"] == n and p["epsilon"] == eps]
+        ms = sorted({p["M"] for p in sel})
+        ax.plot([p["M"] for p in sel], [p["copies"] for p in sel], ".", color=col, alpha=0.4, ms=4)
+        mean = [np.mean([p["copies"] for p in sel if p["M"] == m]) for m in ms]
+        ax.plot(ms, mean, "o", color=col, ms=5, label=f"tomography measured, n = {n}")
+        grid = np.unique(np.geomspace(ms[0], 2e6, 80).astype(int))
+        model = [tomography_model_copies(eps, delta, 2 * int(m), d, fit) for m in grid]
+        ax.plot(grid, model, "-", color=col, label=f"saturation model, n = {n}")
+        ax.axvline(saturation_point(d, fit), color=col, ls=":", lw=0.8)
+    grid = np.geomspace(2, 2e6, 80)
+    ax.plot(grid, [param_shift_closed_form(int(m), eps, delta) for m in grid], "k--", label="parameter shift")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("parameters M (dotted: fitted M_s; lines beyond the points: extrapolation)")
+    ax.set_ylabel("copies per gradient")
+    ax.set_title(f"tomography past saturation, ε = {eps}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=6.5)
