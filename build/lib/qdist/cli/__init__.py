@@ -1,1 +1,0 @@
-"""The ``qdist`` command line: one module per sub-command, registered in `COMMANDS`."""

@@ -1,1 +1,0 @@
-"""Estimation layer: gradient estimators over the simulator."""

@@ -1,1 +1,0 @@
-"""Reports: communication-cost curves ([`qdist.reports.curves`][qdist.reports.curves])."""

@@ -1,1 +1,0 @@
-"""Simulation layer: circuits as data, a JAX state-vector simulator and its adjoint gradient."""
