@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from qdist.reports.crossovers import first_cheaper
 from shadows.tomography import tomography_constants
 from shadows.tomography_model import fit_updates, measure_run, saturation_point, tomography_model_copies
 
@@ -59,28 +60,15 @@ def overtaking_m(n: int, epsilon: float, delta: float, fit: dict, plateau: float
     ``plateau`` the updates held at that measured value."""
     d = 2 ** (n + 1)
 
-    def cheaper(M):
-        tomo = (
-            tomography_model_copies(epsilon, delta, 2 * M, d, fit)
-            if plateau is None
-            else plateau_copies(M, d, epsilon, delta, plateau)
-        )
-        return tomo < param_shift_closed_form(M, epsilon, delta)
+    def tomo(M):
+        if plateau is None:
+            return tomography_model_copies(epsilon, delta, 2 * M, d, fit)
+        return plateau_copies(M, d, epsilon, delta, plateau)
 
-    grid = [2**k for k in range(1, 41)]
-    good = [cheaper(M) for M in grid]
-    if not good[-1]:
-        return None
-    i = len(grid) - 1
-    while i > 0 and good[i - 1]:
-        i -= 1
-    if i == 0:
-        return grid[0]
-    lo, hi = grid[i - 1], grid[i]
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if cheaper(mid) else (mid, hi)
-    return hi
+    # smallest M from which tomography stays cheaper, refined by bisection (as the cost curves do)
+    return first_cheaper(
+        tomo, lambda M: param_shift_closed_form(M, epsilon, delta), [2**k for k in range(1, 41)]
+    )
 
 
 def slope(ms, ys) -> float | None:

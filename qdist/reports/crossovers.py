@@ -38,6 +38,10 @@ def _first_cheaper(q: Callable[[int], int], c: Callable[[int], int], grid: Seque
     return hi
 
 
+#: Public name of the refinement, for other sweeps (e.g. the tomography benchmark's M).
+first_cheaper = _first_cheaper
+
+
 def crossovers(schemes: list[Scheme], grid: Sequence[int]) -> dict:
     """For each quantum scheme: crossover N against the best classical protocol of its problem,
     against each classical protocol (``vs``; these are upper bounds on the classical cost) and
