@@ -1,14 +1,16 @@
-"""Execute the code of every tutorial (docs/tutorials/*.md), page by page.
+"""The tutorials (docs/tutorials/*.md) run as plain scripts, and the docs build shows their outputs.
 
-The ```python blocks of a page run in order in one fresh namespace, in a temporary working
-directory with a private job cache (``QDIST_CACHE``) and serial sweeps (``QDIST_SCHEDULER``), so a tutorial is tested exactly as a reader
-would run it top to bottom. A block is *not* executed when the line before its opening fence is
-``<!-- skip -->`` (used for the real-device part of the hardware tutorial, which needs IBM
-credentials). A page that starts with ``<!-- requires: MODULE -->`` imports MODULE first: a module of
-this project (``qdist…``, ``shadows…``) is imported plainly, so a broken import fails the page; only
-an optional third-party MODULE that is not installed skips it, with the reason. Also checked: the
-CLI reference documents every option of every sub-command, and ``mkdocs.yml`` lists every page of
-``docs/``.
+A tutorial's code is its ```python blocks in page order (``docs/_tutorials.py`` extracts them), except
+a block whose opening fence follows the line ``<!-- skip -->`` (the real-device part of the hardware
+tutorial, which needs IBM credentials). Joined, they are written to ``script.py`` and run with
+``python script.py`` in a fresh process, in an empty working directory with a private job cache
+(``QDIST_CACHE``) and without ``QDIST_SCHEDULER`` — as a reader would run them. A page fails on a
+non-zero exit, on any traceback on standard error (a worker process that died while the script went
+on) and on ``simulated points: 0``. A page that starts with ``<!-- requires: MODULE -->`` imports
+MODULE first: a module of this project (``qdist…``, ``shadows…``) is imported plainly, so a broken
+import fails the page; only an optional third-party MODULE that is not installed skips it, with the
+reason. Also checked: how outputs are put under the blocks, the CLI reference documents every option
+of every sub-command, and ``mkdocs.yml`` lists every page of ``docs/``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,44 +27,48 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 TUTORIALS = sorted((DOCS / "tutorials").glob("*.md"))
-SKIP_MARK = "<!-- skip -->"
 PROJECT_PACKAGES = ("qdist", "shadows")
 REQUIRES = re.compile(r"<!--\s*requires:\s*([\w.]+)\s*-->")
-FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)\s*(?P<info>[^\n]*)$")
 
 
-def code_blocks(text: str) -> list[tuple[int, str, bool]]:
-    """``(line number, code, skipped)`` for every ```python block of a markdown page."""
-    lines = text.splitlines()
-    blocks, i = [], 0
-    while i < len(lines):
-        m = FENCE.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        fence, indent = m["fence"], m["indent"]
-        lang = m["info"].split()[0].lower() if m["info"].split() else ""
-        start = i
-        body = []
-        i += 1
-        while i < len(lines) and not lines[i].strip().startswith(fence):
-            line = lines[i]
-            body.append(line[len(indent) :] if line.startswith(indent) else line)
-            i += 1
-        i += 1  # closing fence
-        if lang in ("python", "py", "{.python}"):
-            prev = next((lines[j].strip() for j in range(start - 1, -1, -1) if lines[j].strip()), "")
-            blocks.append((start + 1, "\n".join(body) + "\n", prev == SKIP_MARK))
-    return blocks
+def _docs_module(name: str):
+    spec = importlib.util.spec_from_file_location(f"qdist_docs_{name.strip('_')}", DOCS / f"{name}.py")
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    return module
+
+
+tut = _docs_module("_tutorials")
 
 
 def test_code_blocks_parser():
     page = 'x\n```python\na = 1\n```\n<!-- skip -->\n```python title="real"\nraise SystemExit\n```\n```bash\nls\n```\n'
-    blocks = code_blocks(page)
-    assert [(code, skipped) for _, code, skipped in blocks] == [
-        ("a = 1\n", False),
-        ("raise SystemExit\n", True),
+    blocks = tut.code_blocks(page)
+    assert [(b.lang, b.code, b.skipped, b.runnable) for b in blocks] == [
+        ("python", "a = 1\n", False, True),
+        ("python", "raise SystemExit\n", True, False),
+        ("bash", "ls\n", False, False),
     ]
+    assert [(b.start, b.end) for b in blocks] == [(1, 3), (5, 7), (8, 10)]
+    assert tut.script(page) == "a = 1\n"
+
+
+def test_outputs_go_under_their_blocks():
+    page = "# t\n\n```python\nprint(1)\n```\n\ntext\n\n* item\n\n    ```python\n    plot()\n    ```\n\n```bash\nls\n```\n"
+    records = [
+        {"line": 3, "stdout": "1\n", "figures": []},
+        {"line": 11, "stdout": "", "figures": [{"name": "out/curves.png"}]},
+    ]
+    got = tut.with_outputs(page, records, lambda rec, fig: f"_outputs/{rec['line']}.png")
+    assert got == (
+        '# t\n\n```python\nprint(1)\n```\n\n```text title="Output"\n1\n```\n\ntext\n\n* item\n\n'
+        "    ```python\n    plot()\n    ```\n\n    ![out/curves.png](_outputs/11.png){ .qdist-figure }\n"
+        "\n```bash\nls\n```\n"
+    )
+    with pytest.raises(tut.TutorialError, match="2 runnable blocks"):
+        tut.with_outputs(page, records[:1], lambda rec, fig: "")
+    # an output holding a fence gets a longer one
+    assert tut._fence_for("a ``` b") == "````"
 
 
 def test_tutorials_exist():
@@ -68,7 +76,7 @@ def test_tutorials_exist():
 
 
 @pytest.mark.parametrize("page", TUTORIALS, ids=[p.stem for p in TUTORIALS])
-def test_tutorial_runs(page: Path, tmp_path, monkeypatch):
+def test_tutorial_runs_as_a_plain_script(page: Path, tmp_path):
     text = page.read_text()
     for module in REQUIRES.findall("\n".join(text.splitlines()[:5])):
         if (
@@ -77,30 +85,26 @@ def test_tutorial_runs(page: Path, tmp_path, monkeypatch):
         ):
             pytest.skip(f"{page.name}: needs {module}, which is not installed")
         importlib.import_module(module)  # installed or ours: an ImportError fails the page
-    blocks = code_blocks(text)
-    runnable = [(line, code) for line, code, skipped in blocks if not skipped]
-    assert runnable, f"{page.name}: no executable ```python block"
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("QDIST_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    # sweeps run their simulated points in this process (no spawned workers on a shared CI machine)
-    monkeypatch.setenv("QDIST_SCHEDULER", "serial")
-    namespace: dict = {"__name__": f"docs_{page.stem}"}
-    for line, code in runnable:
-        try:
-            exec(compile(code, f"{page.relative_to(ROOT)}:{line}", "exec"), namespace)
-        except Exception as exc:
-            raise AssertionError(
-                f"{page.name}, block at line {line} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+    code = tut.script(text)
+    assert code.strip(), f"{page.name}: no executable ```python block"
+    (tmp_path / "script.py").write_text(code)
+    env = tut.clean_env()
+    env["QDIST_CACHE"] = str(tmp_path / "cache")
+    proc = subprocess.run(
+        [sys.executable, "script.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, f"{page.name} as a script exited {proc.returncode}:\n{proc.stderr[-3000:]}"
+    assert "Traceback" not in proc.stderr, f"{page.name} printed a traceback:\n{proc.stderr[-3000:]}"
+    assert "simulated points: 0" not in proc.stdout, f"{page.name}: nothing was simulated:\n{proc.stdout}"
+    assert proc.stdout.strip(), f"{page.name} printed nothing"
 
 
 def test_skipped_blocks_still_compile():
     """Blocks that are not executed (real hardware) must at least be valid Python."""
     for page in TUTORIALS:
-        for line, code, skipped in code_blocks(page.read_text()):
-            if skipped:
-                compile(code, f"{page.name}:{line}", "exec")
+        for b in tut.code_blocks(page.read_text()):
+            if b.skipped and b.lang in tut.PYTHON:
+                compile(b.code, f"{page.name}:{b.start + 1}", "exec")
 
 
 def test_cli_reference_lists_every_option():
