@@ -8,7 +8,8 @@
   fresh process, as a reader would run it) and its pages show, under each code block, what the
   block printed and the figures it drew or wrote. A tutorial that fails fails the build.
 * The home page's cost-curve figures (``figures/curves-*.png``) and their crossover captions are
-  made by [`run_curves`][qdist.reports.curves.run_curves], the code behind ``qdist curves``.
+  made by [`run_curves`][qdist.reports.curves.run_curves], the code behind ``qdist curves``, and put
+  where ``docs/index.md`` has ``<!-- figure: TASK -->`` and ``<!-- crossovers: TASK -->``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ then `python benchmarks/summary.py`) to measure and write `benchmarks/results/SU
 """
 OUTPUTS = "tutorials/_outputs"
 CURVE_TASKS = ("inference", "gradient")
+N_MAX = 60  # the sweep of the home page: N = 2 … 2^60
 log = logging.getLogger("mkdocs.hooks.qdist")
 
 _spec = importlib.util.spec_from_file_location("qdist_docs_tutorials", DOCS / "_tutorials.py")
@@ -51,8 +53,8 @@ import json, sys
 from qdist.reports.curves import run_curves
 
 out = {}
-for task in sys.argv[2:]:
-    s = run_curves(f"{sys.argv[1]}/{task}", task, n_max=60, sim_max_n=2, scheduler="serial", progress=False)
+for task in sys.argv[3:]:
+    s = run_curves(f"{sys.argv[1]}/{task}", task, n_max=int(sys.argv[2]), sim_max_n=2, scheduler="serial", progress=False)
     out[task] = {"crossovers": s["crossovers"], "simulated_rows": s["simulated_rows"],
                  "mismatches": s["mismatches"], "config": s["config"]}
 with open(f"{sys.argv[1]}/summary.json", "w") as f:
@@ -66,7 +68,7 @@ _curves: dict[str, dict] = {}
 def _run_curves() -> dict:
     with tempfile.TemporaryDirectory(prefix="qdist-docs-curves-") as tmp:
         proc = subprocess.run(
-            [sys.executable, "-c", CURVES_SCRIPT, tmp, *CURVE_TASKS],
+            [sys.executable, "-c", CURVES_SCRIPT, tmp, str(N_MAX), *CURVE_TASKS],
             env=tutorials.clean_env(),
             cwd=tmp,
             capture_output=True,
@@ -133,11 +135,10 @@ def _crossover_caption(task: str) -> str:
     for scheme, c in cross.items():
         n = c.get("vs_best_classical")
         if n is None:
-            parts.append(f"`{scheme}`: not cheaper anywhere up to N = 2⁶⁰")
+            parts.append(f"`{scheme}`: not cheaper anywhere up to $N = 2^{{{N_MAX}}}$")
         else:
-            parts.append(
-                f"`{scheme}`: cheaper than the best classical scheme from N = {n:,} ≈ 2^{c['log2_N']:.1f}"
-            )
+            where = f"$N = {n:,} \\approx 2^{{{c['log2_N']:.1f}}}$".replace(",", "{,}")
+            parts.append(f"`{scheme}`: cheaper than the best classical scheme from {where}")
     return "; ".join(parts)
 
 
@@ -150,7 +151,14 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             _runs[stem]["blocks"],
             lambda rec, fig: f"_outputs/{stem}/{_figure_name(rec, fig)}",
         )
-    if src == "index.md" and _curves:
+    if src == "index.md":
         for task in CURVE_TASKS:
-            markdown = markdown.replace(f"<!-- crossovers: {task} -->", _crossover_caption(task))
+            marks = {
+                f"<!-- crossovers: {task} -->": _crossover_caption(task),
+                f"<!-- figure: {task} -->": f"![`qdist curves --task {task}`](figures/curves-{task}.png)",
+            }
+            for mark, text in marks.items():
+                if mark not in markdown:
+                    raise PluginError(f"docs/index.md: the placeholder {mark} for the cost curves is missing")
+                markdown = markdown.replace(mark, text)
     return markdown

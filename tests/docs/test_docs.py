@@ -99,6 +99,24 @@ def test_tutorial_runs_as_a_plain_script(page: Path, tmp_path):
     assert proc.stdout.strip(), f"{page.name} printed nothing"
 
 
+def test_real_device_block_without_credentials_says_so(tmp_path):
+    """The hardware tutorial's real-device block, run with no IBM account: a message, no traceback."""
+    page = DOCS / "tutorials" / "hardware.md"
+    (real,) = [b for b in tut.code_blocks(page.read_text()) if b.skipped]
+    (tmp_path / "real.py").write_text("import qdist.backends as qb\n" + real.code)
+    env = tut.clean_env()
+    env.pop("QISKIT_IBM_TOKEN", None)
+    env["HOME"] = str(tmp_path)  # no saved account (~/.qiskit) either
+    proc = subprocess.run(
+        [sys.executable, "real.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines()[-1].startswith("No IBM Quantum account found"), proc.stderr[
+        -2000:
+    ]
+
+
 def test_skipped_blocks_still_compile():
     """Blocks that are not executed (real hardware) must at least be valid Python."""
     for page in TUTORIALS:
