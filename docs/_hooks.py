@@ -142,6 +142,15 @@ def _crossover_caption(task: str) -> str:
     return "; ".join(parts)
 
 
+def _config_caption(task: str) -> str:
+    cfg = _curves[task]["config"]
+    return (
+        f"model `{cfg.get('model')}`, schedule `{cfg.get('schedule')}`, $L = {cfg.get('layers')}$ layers, "
+        f"$K = {cfg.get('parties')}$ parties, $\\varepsilon = {cfg.get('epsilon')}$, "
+        f"$\\delta = {cfg.get('delta')}$, $b = {cfg.get('bits')}$ bits per float"
+    )
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     src = page.file.src_uri
     if src.startswith("tutorials/") and Path(src).stem in _runs:
@@ -152,6 +161,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             lambda rec, fig: f"_outputs/{stem}/{_figure_name(rec, fig)}",
         )
     if src == "index.md":
+        if "<!-- curves-config -->" not in markdown:
+            raise PluginError("docs/index.md: the placeholder <!-- curves-config --> is missing")
+        markdown = markdown.replace("<!-- curves-config -->", _config_caption(CURVE_TASKS[0]))
         for task in CURVE_TASKS:
             marks = {
                 f"<!-- crossovers: {task} -->": _crossover_caption(task),
