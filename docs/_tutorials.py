@@ -156,7 +156,7 @@ class TutorialError(RuntimeError):
     """A tutorial raised, or printed a traceback while running."""
 
 
-def run_page(page: Path, timeout: float = 600) -> dict:
+def run_page(page: Path, timeout: float = 1800) -> dict:
     """Run one tutorial in a fresh process: ``{"blocks": [per-block record], "seconds": wall time}``.
 
     A record is ``{"line", "stdout", "figures": [{"name", "bytes"}], "seconds"}``.
