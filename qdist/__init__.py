@@ -6,7 +6,11 @@ The public API (other tools call these names):
   [`diagonal`][qdist.diagonal], [`data_phase`][qdist.data_phase]; observables: [`pauli`][qdist.pauli], [`pauli_sum`][qdist.pauli_sum];
 * simulation: [`expval`][qdist.expval], [`state`][qdist.state], [`value_and_grad`][qdist.value_and_grad], [`expval_fn`][qdist.expval_fn];
 * gradients: [`grad`][qdist.grad] (``method="exact"`` and the estimators of the ``shadows`` package);
-* interop: [`from_qiskit`][qdist.from_qiskit], [`to_qiskit`][qdist.to_qiskit], [`from_pennylane`][qdist.from_pennylane], [`to_pennylane`][qdist.to_pennylane].
+* interop: [`from_qiskit`][qdist.from_qiskit], [`to_qiskit`][qdist.to_qiskit], [`from_pennylane`][qdist.from_pennylane], [`to_pennylane`][qdist.to_pennylane],
+  [`as_observable`][qdist.as_observable]. Every entry point that takes a circuit also takes a Qiskit
+  ``QuantumCircuit`` or a PennyLane QNode / quantum function / tape, and every one that takes an
+  observable a ``SparsePauliOp``, a PennyLane operator or a label string
+  ([`qdist.interop.boundary`][qdist.interop.boundary]).
 
 Importing qdist changes nothing in JAX's configuration: every entry point computes in 64-bit
 (complex128) inside ``jax.enable_x64(True)`` (`qdist.precision`). To trace `expval_fn` / `state_fn`
@@ -15,6 +19,7 @@ in 64-bit under your own ``jax.jit``, trace them inside ``with jax.enable_x64(Tr
 
 from qdist.estimators.result import GradientResult
 from qdist.gradients import grad, methods, register_method
+from qdist.interop.entry import expval, state, value_and_grad
 from qdist.interop.observables import as_observable
 from qdist.sim.circuit import (
     Angle,
@@ -27,7 +32,6 @@ from qdist.sim.circuit import (
     pauli_rot,
     unitary,
 )
-from qdist.sim.execute import expval, state, value_and_grad
 from qdist.sim.observables import Observable, pauli, pauli_sum
 from qdist.sim.simulate import make_expval_fn as expval_fn
 from qdist.sim.simulate import make_state_fn as state_fn

@@ -23,9 +23,8 @@ from qdist.estimators.protocol import CopyShape, Estimator, Plan
 from qdist.estimators.result import GradientResult
 from qdist.estimators.run import run_plan
 from qdist.estimators.spsa import SPSA
-from qdist.interop.observables import as_observable
+from qdist.interop.boundary import as_circuit
 from qdist.precision import x64
-from qdist.sim.circuit import Circuit
 from shadows.layer_shadow import SHADOW
 from shadows.tomography_estimator import TOMOGRAPHY
 
@@ -89,28 +88,35 @@ def get_estimator(method) -> Estimator:
 
 
 @x64
-def grad(circuit: Circuit, params, observable, method="exact", *, device: Device | None = None, **options):
+def grad(circuit, params, observable=None, method="exact", *, device: Device | None = None, **options):
     """Gradient of ``f(θ) = ⟨ψ|U(θ)† O U(θ)|ψ⟩`` with respect to ``params``.
 
     Args:
-        circuit: a qdist circuit (see `qdist.from_qiskit`, `qdist.from_pennylane`).
-        params: parameter vector ``(P,)`` (``"exact"`` also takes a batch ``(B, P)``).
-        observable: a qdist `Observable`, a Qiskit ``SparsePauliOp`` or a PennyLane observable.
+        circuit: a qdist [`Circuit`][qdist.Circuit], a Qiskit ``QuantumCircuit`` (θ in
+            ``qc.parameters`` order) or a PennyLane QNode / quantum function / tape, converted once
+            at the boundary ([`qdist.interop.boundary`][qdist.interop.boundary]).
+        params: parameter vector ``(P,)`` (a quantum function's own shape; ``"exact"`` also takes
+            a batch ``(B, P)``).
+        observable: a qdist `Observable`, a Qiskit ``SparsePauliOp``/``Pauli``, a PennyLane
+            operator (in the circuit's wire labels) or a label string; optional when a QNode
+            returns ``qml.expval(H)``.
         method: one of `methods()` (``"exact"``, ``"param-shift"``, ``"shadow"``, ``"tomography"``,
-            ``"spsa"``), or an `Estimator`.
+            ``"spsa"``), or an `Estimator`. Circuits whose angles are non-affine expressions of
+            the parameters take ``"exact"`` and ``"param-shift"`` (chain rule,
+            [`qdist.interop.expressions`][qdist.interop.expressions]).
         device: where the estimator's batch runs (default: the exact JAX simulator).
         **options: passed to the estimator (``shots``, ``seed``, ``state``, ``data``, …).
 
     Returns:
         [`GradientResult`][qdist.GradientResult] with ``.value``, ``.std_error``, ``.copies``,
-        ``.circuits``, ``.shots``.
+        ``.circuits``, ``.shots``; ``value`` has the shape of ``params``.
     """
     est = get_estimator(method)
-    if not isinstance(circuit, Circuit):
-        raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
-    obs = as_observable(observable, circuit.num_qubits)
+    conv = as_circuit(circuit, params)
+    obs = conv.observable_for(observable)
+    conv.check_method(est.name)
     t0 = time.perf_counter()
-    plan = est.plan(circuit, obs, params, options)
+    plan = est.plan(conv.circuit, obs, conv.angles(params), options)
     seed = options.get("seed")
     res = run_plan(
         plan, ExactDevice() if device is None else device, 0 if seed is None else device_seed(seed), est
@@ -119,4 +125,6 @@ def grad(circuit: Circuit, params, observable, method="exact", *, device: Device
         object.__setattr__(
             res, "classical_seconds", time.perf_counter() - t0 - res.extra.get("simulation_seconds", 0.0)
         )
-    return res
+    if conv.reparam is None and conv.param_shape in (None, (conv.num_params,)):
+        return res
+    return conv.gradient_result(params, res)

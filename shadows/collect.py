@@ -25,9 +25,9 @@ import numbers
 
 import numpy as np
 
+from qdist.interop.boundary import as_circuit
 from qdist.measure.bases import ROTATIONS
 from qdist.measure.seeds import rng_from_seed, seed_sequence  # noqa: F401 (re-exported)
-from qdist.sim.circuit import Circuit
 from qdist.sim.execute import state as simulate_state
 from qdist.validate import check_int
 from shadows.types import Shadow
@@ -238,17 +238,19 @@ def collect(
 ) -> Shadow:
     """Random-Pauli classical shadow of ``U(θ)|ψ⟩`` from the exact simulator ([classical shadows][classical-shadows]).
 
-    The final state comes from [`qdist.state`][qdist.state]; every snapshot is an exact Born sample in its
+    ``circuit`` is a qdist [`Circuit`][qdist.Circuit], a Qiskit ``QuantumCircuit`` or a PennyLane
+    QNode / quantum function / tape ([`qdist.interop.boundary`][qdist.interop.boundary]). The final
+    state comes from [`qdist.state`][qdist.state]; every snapshot is an exact Born sample in its
     own random basis (see the module docstring for the method). ``params`` must be one vector
     ``(P,)``; ``state``/``data`` are passed to [`qdist.state`][qdist.state]; ``wires``/``recipes`` as in
     [`collect_from_state`][shadows.collect_from_state]. Same ``seed`` → same shadow.
     """
-    if not isinstance(circuit, Circuit):
-        raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
-    if params is not None and np.ndim(params) != 1:
+    conv = as_circuit(circuit, params)
+    if params is not None and np.ndim(conv.flat(params)) != 1:
         raise ValueError(
-            f"params: expected one parameter vector ({circuit.num_params},), got shape {np.shape(params)}"
+            f"params: expected one parameter vector ({conv.num_params},), got shape {np.shape(params)}"
         )
+    circuit, params = conv.circuit, conv.angles(params)
     if state is not None and np.ndim(state) != 1:
         raise ValueError(f"state: expected one state vector (2ⁿ,), got shape {np.shape(state)}")
     if data is not None and np.ndim(data) != 1:

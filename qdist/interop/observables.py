@@ -44,9 +44,13 @@ def from_pennylane_observable(op, wire_map: Mapping | None = None) -> Observable
             raise ValueError(f"observable: expected a Hermitian observable, term {word} has coefficient {c}")
         mapped = {}
         for w, p in word.items():
+            if wire_map is not None and w not in wire_map:
+                raise ValueError(
+                    f"observable: wire label {w!r} is not a wire of the circuit (wires {list(wire_map)})"
+                )
             key = wire_map[w] if wire_map is not None else w
-            if not isinstance(key, (int, np.integer)):
-                raise ValueError(f"observable: wire label {w!r} is not an integer; pass wire_map")
+            if not isinstance(key, (int, np.integer)) or isinstance(key, bool) or key < 0:
+                raise ValueError(f"observable: wire label {w!r} is not a non-negative integer; pass wire_map")
             mapped[int(key)] = p
         terms.append((c.real, mapped))
     return pauli_sum(terms)
@@ -67,13 +71,16 @@ def as_observable(obj, num_qubits: int | None = None, wire_map: Mapping | None =
             if isinstance(obj, Pauli):
                 obj = SparsePauliOp(obj)
             if not isinstance(obj, SparsePauliOp):
-                raise TypeError(f"observable: expected SparsePauliOp or Pauli, got {type(obj).__name__}")
+                raise TypeError(
+                    f"observable: expected a SparsePauliOp or Pauli (see qdist.as_observable), got {type(obj).__name__}"
+                )
             obs = from_sparse_pauli_op(obj)
         elif mod.startswith("pennylane"):
             obs = from_pennylane_observable(obj, wire_map)
         else:
             raise TypeError(
-                f"observable: expected a qdist Observable, SparsePauliOp or PennyLane operator, got {type(obj).__name__}"
+                "observable: expected a qdist Observable, a Qiskit SparsePauliOp/Pauli, a PennyLane operator "
+                f"or a label string (see qdist.as_observable), got {type(obj).__name__}"
             )
     if num_qubits is not None and obs.max_wire >= check_int("num_qubits", num_qubits, 1):
         raise ValueError(f"observable: acts on wire {obs.max_wire}, but the circuit has {num_qubits} qubits")
