@@ -6,6 +6,7 @@ The public API (other tools call these names):
   [`diagonal`][qdist.diagonal], [`data_phase`][qdist.data_phase]; observables: [`pauli`][qdist.pauli], [`pauli_sum`][qdist.pauli_sum];
 * simulation: [`expval`][qdist.expval], [`state`][qdist.state], [`value_and_grad`][qdist.value_and_grad], [`expval_fn`][qdist.expval_fn];
 * gradients: [`grad`][qdist.grad] (``method="exact"`` and the estimators of the ``shadows`` package);
+* drawing: [`draw`][qdist.draw] (and a short ``repr`` of every circuit);
 * interop: [`from_qiskit`][qdist.from_qiskit], [`to_qiskit`][qdist.to_qiskit], [`from_pennylane`][qdist.from_pennylane], [`to_pennylane`][qdist.to_pennylane],
   [`as_observable`][qdist.as_observable]. Every entry point that takes a circuit also takes a Qiskit
   ``QuantumCircuit`` or a PennyLane QNode / quantum function / tape, and every one that takes an
@@ -36,6 +37,13 @@ from qdist.sim.observables import Observable, pauli, pauli_sum
 from qdist.sim.simulate import make_expval_fn as expval_fn
 from qdist.sim.simulate import make_state_fn as state_fn
 from qdist.sim.states import amplitude_encode, num_qubits_for, zero_state
+
+
+def draw(circuit, *args, **kwargs) -> str:
+    """The circuit as text, one line per wire (see [`qdist.interop.draw`][qdist.interop.draw])."""
+    from qdist.interop.draw import draw as _f
+
+    return _f(circuit, *args, **kwargs)
 
 
 def from_qiskit(qc, *args, **kwargs):
@@ -76,6 +84,7 @@ __all__ = [
     "as_observable",
     "data_phase",
     "diagonal",
+    "draw",
     "expval",
     "expval_fn",
     "from_pennylane",

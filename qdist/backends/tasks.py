@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from qdist.devices.protocol import Run, expectation_run
 from qdist.estimators.result import GradientResult
 from qdist.estimators.shift_rules import shift_rule
 from qdist.gradients import get_estimator, grad
+from qdist.interop.boundary import Converted, as_circuit
 from qdist.interop.observables import as_observable
 from qdist.measure.groups import observable_terms
 from qdist.sim.circuit import Circuit
@@ -89,14 +91,21 @@ class ShadowResult:
 
 
 def _params(circuit: Circuit, params) -> np.ndarray:
-    if not isinstance(circuit, Circuit):
-        raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
     p = np.zeros(circuit.num_params) if params is None else np.asarray(params, dtype=np.float64)
     if p.shape != (circuit.num_params,):
         raise ValueError(f"params: expected shape ({circuit.num_params},), got {p.shape}")
     if not np.all(np.isfinite(p)):
         raise ValueError("params: expected finite values, got NaN or inf")
     return p
+
+
+def _native(circuit, params) -> tuple[Converted, Circuit, np.ndarray]:
+    """The boundary ([`qdist.interop.boundary`][qdist.interop.boundary]): a qdist circuit, Qiskit
+    ``QuantumCircuit`` or PennyLane QNode / qfunc / tape → (conversion, qdist circuit, angles)."""
+    conv = as_circuit(circuit, params)
+    if params is None and conv.default_params is None:
+        params = np.zeros(conv.num_params)
+    return conv, conv.circuit, _params(conv.circuit, conv.angles(params))
 
 
 def _provenance(dev) -> tuple[tuple, bool]:
@@ -110,6 +119,39 @@ def _with_ancilla(state, n: int):
     if state is None:
         return None
     return np.kron(np.asarray(state, dtype=np.complex128), np.array([1.0, 0.0]))
+
+
+def _record_task(b, dev, arrays: dict) -> None:
+    """Store a task's result next to each job it ran (``<registry>/<key>.task.npz``), so that
+    ``qdist jobs fetch`` returns the gradient or the shadow, not only the raw per-circuit arrays."""
+    from qdist.backends.cache import atomic_write_npz
+
+    registry = getattr(b, "registry", None)
+    if registry is None or not isinstance(dev, BackendDevice):
+        return
+    for job in dev.jobs:
+        if job is not None and job.key:
+            atomic_write_npz(Path(registry.root) / f"{job.key}.task.npz", arrays)
+
+
+def task_result(registry, key: str) -> dict | None:
+    """The stored result of the task that ran job ``key`` (see `_record_task`), or None."""
+    from qdist.backends.cache import read_npz
+
+    path = Path(registry.root) / f"{key}.task.npz"
+    return read_npz(path) if path.exists() else None
+
+
+def _gradient_arrays(res: GradientResult) -> dict:
+    return {
+        "kind": np.array("gradient"),
+        "method": np.array(res.method),
+        "value": np.asarray(res.value, dtype=np.float64),
+        "std_error": np.asarray(res.std_error, dtype=np.float64),
+        "copies": np.array(int(res.copies)),
+        "circuits": np.array(int(res.circuits)),
+        "shots": np.array(int(res.shots)),
+    }
 
 
 def _device_seed(seed: int, salt: int) -> int:
@@ -128,10 +170,10 @@ def expval(
     """
     t0 = time.perf_counter()
     b = get_backend(backend)
-    p = _params(circuit, params)
+    conv, circuit, p = _native(circuit, params)
     shots, seed = check_shots(shots, allow_none=False), check_seed(seed)
     single = not isinstance(observable, (list, tuple))
-    obs_list = [as_observable(o, circuit.num_qubits) for o in ([observable] if single else observable)]
+    obs_list = [conv.observable_for(o) for o in ([observable] if single else observable)]
     check_width(b, circuit.num_qubits)
     run = expectation_run(circuit, p[None, :], obs_list, shots, states=state, data=data)
     dev = as_device(b, "expval")
@@ -173,7 +215,7 @@ def shadow(
     """
     t0 = time.perf_counter()
     b = get_backend(backend)
-    p = _params(circuit, params)
+    _, circuit, p = _native(circuit, params)
     T = check_shots(snapshots, allow_none=False, name="snapshots")
     s = check_shots(shots_per_basis, allow_none=False, name="shots_per_basis")
     seed = check_seed(seed)
@@ -189,6 +231,16 @@ def shadow(
     dev = as_device(b, "shadow")
     outcomes = dev.run(runs, _device_seed(seed, 0x5AD1))
     bits = assemble_bits(pieces, outcomes, inverse, len(wires), rng)
+    _record_task(
+        b,
+        dev,
+        {
+            "kind": np.array("shadow"),
+            "bits": bits,
+            "recipes": recipes.astype(np.uint8),
+            "wires": np.asarray(wires, dtype=np.int64),
+        },
+    )
     jobs, resumed = _provenance(dev)
     return ShadowResult(
         Shadow(bits, recipes.astype(np.uint8), wires),
@@ -226,16 +278,20 @@ def gradient(
     """
     t0 = time.perf_counter()
     b = get_backend(backend)
-    p = _params(circuit, params)
+    conv, circuit, p = _native(circuit, params)
     shots, seed = check_shots(shots, allow_none=False), check_seed(seed)
     est = get_estimator(method)
     if est.simulation_only and b.spec.kind != "jax":
         raise ValueError(f"method: {est.name!r} runs only on the simulator (backend 'jax'), got {b.spec}")
-    obs = as_observable(observable, circuit.num_qubits)
+    obs = conv.observable_for(observable)
+    conv.check_method(est.name)
     what = "circuit" if not est.ancilla else "circuit (with the ancilla)"
     check_width(b, circuit.num_qubits + est.ancilla, what)
     dev = as_device(b, f"gradient/{est.name}")
     res = grad(circuit, p, obs, est, device=dev, shots=shots, seed=seed, state=state, data=data, **options)
+    if conv.reparam is not None or conv.param_shape not in (None, (conv.num_params,)):
+        res = conv.gradient_result(params, res)
+    _record_task(b, dev, _gradient_arrays(res))
     jobs, resumed = _provenance(dev)
     res.extra.update(backend=str(b.spec), jobs=list(jobs), resumed=resumed, seconds=time.perf_counter() - t0)
     return res
@@ -309,13 +365,15 @@ def error_budget(backend, circuit: Circuit, observable=None, *, state=None, data
     capped at ``2·Σ_k |c_k|`` (deep circuits on noisy devices make the bound vacuous).
     Zero for backends without noise (``jax``, ``pennylane``, noiseless ``aer``)."""
     b = get_backend(backend)
+    conv = as_circuit(circuit)
+    circuit = conv.circuit
     zero = {"gates": 0.0, "readout": 0.0, "total": 0.0, "instructions": 0}
     if b.spec.kind in ("jax", "pennylane") or (b.spec.kind == "aer" and b.noise_model is None):
         return zero
     if b.spec.kind == "ibm":
         return {**zero, "total": float("nan"), "note": "real device: not bounded from calibration here"}
     if observable is not None:
-        obs = as_observable(observable, circuit.num_qubits)
+        obs = conv.observable_for(observable)
         isa = isa_circuit(b.device, circuit, state=state, data=data, optimization_level=b.optimization_level)
         layout = (
             isa.layout.final_index_layout() if isa.layout is not None else list(range(circuit.num_qubits))
@@ -379,4 +437,5 @@ __all__ = [
     "gradient_error_budget",
     "inference",
     "shadow",
+    "task_result",
 ]

@@ -2,7 +2,10 @@
 
     qdist jobs list [--json]          every recorded job: id, status, backend, primitive, task, shots
     qdist jobs status ID              one job's record (an IBM job still running is asked for its status)
-    qdist jobs fetch ID [--out F.npz] its result arrays (an IBM job still running is awaited and stored)
+    qdist jobs fetch ID [--out F.npz] [--raw]
+                                      the task's result — a gradient with its standard errors, or
+                                      the classical shadow — (an IBM job still running is awaited
+                                      and stored); --raw: the job's per-circuit arrays instead
 
 ``ID`` is a job id (or an earlier attempt's id), the registry key, or a prefix of at least 8
 characters of one of them. A damaged record file is listed as damaged with its file name, and
@@ -31,6 +34,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?", default=None, help="job id or key prefix (status, fetch)")
     p.add_argument("--registry", default=None, help="job registry folder (default <cache>/jobs)")
     p.add_argument("--out", default=None, help="fetch: write the result arrays to this .npz file")
+    p.add_argument(
+        "--raw", action="store_true", help="fetch: the job's raw per-circuit arrays, not the task's result"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     return p
 
@@ -137,10 +143,45 @@ def _status(args) -> int:
 def _fetch(args) -> int:
     from qdist.backends.cache import atomic_write_npz
     from qdist.backends.execute import fetch_job
+    from qdist.backends.tasks import task_result
 
     if args.out:
         check_output_file("--out", args.out)  # before fetching
-    rec, arrays = fetch_job(_need_id(args), _registry(args))
+    registry = _registry(args)
+    rec, arrays = fetch_job(_need_id(args), registry)
+    task = None if args.raw else task_result(registry, rec["key"])
+    if task is None:
+        return _print_raw(args, rec, arrays)
+    if args.out:
+        atomic_write_npz(args.out, task)
+    kind = str(task["kind"])
+    if args.json:
+        body = {k: (v.item() if v.ndim == 0 else v.tolist()) for k, v in task.items()}
+        print(json.dumps({"id": rec.get("id"), "key": rec["key"], "task": rec.get("task"), **body}))
+        return 0
+    print(f"job {rec.get('id')} ({rec['primitive']} on {rec['backend']}, {rec.get('task') or '-'}): done")
+    if kind == "gradient":
+        print(
+            f"  gradient ({task['method']}, {int(task['shots'])} shots, {int(task['circuits'])} circuits), "
+            "value ± standard error:"
+        )
+        for i, (v, e) in enumerate(zip(task["value"].ravel(), task["std_error"].ravel(), strict=True)):
+            print(f"    [{i}] {v:+.6f} ± {e:.6f}")
+    else:
+        bits = task["bits"]
+        print(
+            f"  classical shadow: {bits.shape[0]} snapshots on wires {task['wires'].tolist()} "
+            f"(bits and recipes (T, k) uint8; mean bit {bits.mean():.4f})"
+        )
+    if args.out:
+        print(f"  result written to {args.out}")
+    print("  (--raw for the job's per-circuit arrays)")
+    return 0
+
+
+def _print_raw(args, rec, arrays) -> int:
+    from qdist.backends.cache import atomic_write_npz
+
     if args.out:
         atomic_write_npz(args.out, arrays)
     if args.json:

@@ -198,6 +198,23 @@ def _kind(obj) -> str | None:
     return None
 
 
+def _qfunc(obj, params) -> Converted:
+    """A QNode / quantum function, converted for the shape of ``params`` — or for the shape of one
+    row when ``params`` is a batch of a shape already converted (or only convertible row-wise)."""
+    from qdist.interop.pennylane_trace import BroadcastError
+
+    shape = None if params is None else tuple(np.shape(params))
+    if shape and _CACHE.get((id(obj), ("qfunc", shape[1:])), (None,))[0] is obj:
+        return _cached(obj, ("qfunc", shape[1:]), None)
+    try:
+        return _cached(obj, ("qfunc", shape), lambda: _from_pennylane(obj, params))
+    except BroadcastError:
+        if not shape:
+            raise
+        row = np.asarray(params)[0]
+        return _cached(obj, ("qfunc", shape[1:]), lambda: _from_pennylane(obj, row))
+
+
 def as_circuit(obj, params=None, *, name: str = "circuit") -> Converted:
     """``obj`` (module docstring) as a [`Converted`][qdist.interop.boundary.Converted] circuit;
     ``params`` is needed only for a QNode / quantum function (an example of its shape)."""
@@ -214,7 +231,6 @@ def as_circuit(obj, params=None, *, name: str = "circuit") -> Converted:
 
         if isinstance(obj, QuantumScript):
             key = ("tape", len(obj.operations), len(obj.measurements))
-        else:
-            key = ("qfunc", None if params is None else tuple(np.shape(params)))
-        return _cached(obj, key, lambda: _from_pennylane(obj, params))
+            return _cached(obj, key, lambda: _from_pennylane(obj, params))
+        return _qfunc(obj, params)
     raise TypeError(f"{name}: {_CIRCUIT_HINT}, got {type(obj).__name__}")

@@ -111,8 +111,9 @@ def kind_of(op) -> str | None:
     return None
 
 
-def expand(op, depth: int = 0) -> list:
-    """``op`` as a list of directly mapped operations (decomposing recursively)."""
+def expand(op, depth: int = 0, root: str | None = None) -> list:
+    """``op`` as a list of directly mapped operations (decomposing recursively); errors name the
+    user's operation ``root`` and the part that failed."""
     import pennylane as qml
 
     if kind_of(op) is not None:
@@ -120,24 +121,25 @@ def expand(op, depth: int = 0) -> list:
     if isinstance(op, _tables()["skip"]):
         return []
     name = op.name
+    what = repr(name) if root is None or root == name else f"{root!r} (its part {name!r})"
     if "MidMeasure" in type(op).__name__ or name.startswith("Conditional") or "MidMeasure" in name:
         raise ValueError(
             f"obj: unsupported PennyLane operation {name!r}; mid-circuit measurements and classical "
             "conditions cannot be converted"
         )
     if depth >= _MAX_DEPTH:
-        raise ValueError(f"obj: PennyLane operation {name!r} does not decompose into supported gates")
+        raise ValueError(f"obj: PennyLane operation {what} does not decompose into supported gates")
     if op.has_decomposition:
         try:
             dec = op.decomposition()
         except Exception as exc:  # noqa: BLE001 - PennyLane/JAX raise several types
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ValueError(f"obj: cannot decompose PennyLane operation {name!r} ({first})") from None
-        return [x for d in dec for x in expand(d, depth + 1)]
+            raise ValueError(f"obj: cannot decompose PennyLane operation {what} ({first})") from None
+        return [x for d in dec for x in expand(d, depth + 1, root or name)]
     if op.has_matrix:
         return [qml.QubitUnitary(qml.matrix(op), wires=op.wires)]
     raise ValueError(
-        f"obj: unsupported PennyLane operation {name!r} (no qdist equivalent, no decomposition, no matrix)"
+        f"obj: unsupported PennyLane operation {what} (no qdist equivalent, no decomposition, no matrix)"
     )
 
 

@@ -25,11 +25,15 @@ import numpy as np
 from qdist.interop.pennylane_ops import expand, split_data
 from qdist.sim.circuit import Angle
 
-__all__ = ["Trace", "affine_angles"]
+__all__ = ["BroadcastError", "Trace", "affine_angles"]
 
 #: relative tolerance of the value checks (angles are computed in float64)
 _TOL = 1e-9
 _POINTS = 4
+
+
+class BroadcastError(ValueError):
+    """The quantum function was recorded with a batch of parameters (PennyLane broadcasting)."""
 
 
 class Trace:
@@ -47,6 +51,11 @@ class Trace:
         self.ops = flat
         scal, arrs = [], []
         for op in flat:
+            if getattr(op, "batch_size", None) is not None:
+                raise BroadcastError(
+                    f"obj: {_where(op)} is broadcast (a batch of {op.batch_size} parameter values); "
+                    "expected one parameter array (batch it on the converted circuit instead)"
+                )
             s, a = split_data(op)
             if any(jnp.iscomplexobj(x) for x in s):
                 raise ValueError(f"obj: operation {op.name!r} has a complex angle; expected real angles")

@@ -15,7 +15,7 @@ from qdist.sim.circuit import Circuit
 __all__ = ["WiredCircuit", "labelled", "wire_map_of"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class WiredCircuit(Circuit):
     """A [`Circuit`][qdist.Circuit] whose qdist wire ``i`` is the user's wire ``wire_labels[i]``.
 
@@ -24,6 +24,9 @@ class WiredCircuit(Circuit):
     """
 
     wire_labels: tuple = ()
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()[:-1]}; wires {list(self.wire_labels)})"
 
     @property
     def wire_map(self) -> dict:

@@ -127,6 +127,19 @@ class Circuit:
     def __hash__(self) -> int:
         return hash(self.fingerprint)
 
+    def __repr__(self) -> str:
+        """``Circuit(3 qubits, 12 ops: H, CX×2, RX×3, …; 4 params)``; ``qdist.draw`` draws it."""
+        counts: dict[str, int] = {}
+        for op in self.ops:
+            counts[op.name] = counts.get(op.name, 0) + 1
+        names = ", ".join(n if k == 1 else f"{n}×{k}" for n, k in list(counts.items())[:8])
+        more = ", …" if len(counts) > 8 else ""
+        data = f", {self.num_data} data" if self.num_data else ""
+        return (
+            f"{type(self).__name__}({self.num_qubits} qubits, {len(self.ops)} ops: {names}{more}; "
+            f"{self.num_params} params{data})"
+        )
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Circuit) and other.fingerprint == self.fingerprint
 
