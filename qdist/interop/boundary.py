@@ -168,18 +168,17 @@ def _from_pennylane(obj, params) -> Converted:
     from qdist.interop.pennylane import convert_pennylane, pennylane_parameters
 
     if isinstance(obj, QuantumScript):
-        circuit, tape = convert_pennylane(obj)
-        return Converted(
-            circuit,
-            circuit.num_params,
-            observable=_measured(tape, circuit),
-            default_params=pennylane_parameters(obj),
+        converted, tape = convert_pennylane(obj)
+        base = _from_circuit(converted)
+        return replace(
+            base, observable=_measured(tape, base.circuit), default_params=pennylane_parameters(obj)
         )
     if params is None:
         raise ValueError("params: a PennyLane QNode / quantum function needs its parameter array, got None")
     shape = tuple(np.shape(params))
-    circuit, tape = convert_pennylane(obj, params=np.asarray(params, dtype=np.float64))
-    return Converted(circuit, circuit.num_params, param_shape=shape, observable=_measured(tape, circuit))
+    converted, tape = convert_pennylane(obj, params=np.asarray(params, dtype=np.float64))
+    base = _from_circuit(converted)
+    return replace(base, param_shape=shape, observable=_measured(tape, base.circuit))
 
 
 def _kind(obj) -> str | None:

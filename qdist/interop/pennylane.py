@@ -15,9 +15,13 @@ Parameters:
   take no entry.
 * **quantum function** ``qfunc(params)``: the qdist circuit uses the *same* parameter vector
   ``np.ravel(params)``, so shared parameters stay shared. The op angles are found by recording the
-  tape with JAX-traced ``params`` and taking the Jacobian of the flat op data; each angle must be
-  ``a·params[k] + b`` for a single ``k``, which is checked *by value* at several random points
-  ([`qdist.interop.pennylane_trace`][qdist.interop.pennylane_trace]).
+  tape with JAX-traced ``params`` and taking the Jacobian of the flat op data. An angle
+  ``a·params[k] + b`` (checked *by value* at several random points,
+  [`qdist.interop.pennylane_trace`][qdist.interop.pennylane_trace]) becomes an affine qdist angle;
+  any other differentiable angle (``p[0] + p[1]``, ``jnp.sin(p)``, the products of a tape's
+  Hamiltonian coefficients and time in ``ApproxTimeEvolution``) makes the result a
+  [`Reparametrized`][qdist.interop.expressions.Reparametrized] circuit whose extra angles are
+  evaluated by the jitted recording at each θ (chain rule for gradients).
 
 Operations outside the directly mapped set are expanded with ``op.decomposition()`` recursively
 (operations without a decomposition but with a constant matrix become a fixed ``unitary``);
@@ -36,7 +40,8 @@ import numpy as np
 
 from qdist.interop.pennylane_export import to_pennylane
 from qdist.interop.pennylane_ops import to_ops
-from qdist.interop.pennylane_trace import Trace, affine_angles
+from qdist.interop.expressions import Reparametrized
+from qdist.interop.pennylane_trace import Trace, traced_angles
 from qdist.interop.wires import WiredCircuit, labelled
 from qdist.precision import x64
 from qdist.sim.circuit import make_circuit
@@ -122,16 +127,19 @@ def convert_pennylane(
         raise TypeError(f"obj: expected a PennyLane tape or a quantum function, got {type(obj).__name__}")
 
     trace = Trace(record)
-    angles, arrays = affine_angles(trace, p0, seed)
+    angles, arrays, expressions = traced_angles(trace, p0, seed)
     flat = trace.ops
     seen = [w for op in flat for w in op.wires] + list(trace.tape.wires)
     wmap = _wire_map(wires, seen)
     ops = to_ops(flat, angles, arrays, wmap, global_phase)
     n = max(max(wmap.values(), default=-1) + 1, 1)
     labels = {i: w for w, i in wmap.items()}
-    circuit = make_circuit(n, ops, num_params=len(p0))
+    circuit = make_circuit(n, ops, num_params=len(p0) + len(expressions))
+    circuit = labelled(circuit, [labels.get(i, i) for i in range(n)])
     tape = obj if isinstance(obj, QuantumScript) else record(jnp.asarray(p0))
-    return labelled(circuit, [labels.get(i, i) for i in range(n)]), tape
+    if expressions:
+        return Reparametrized(circuit, len(p0), tuple(expressions)), tape
+    return circuit, tape
 
 
 def from_pennylane(
@@ -141,7 +149,7 @@ def from_pennylane(
     *,
     global_phase: bool = False,
     seed: int = 0,
-) -> WiredCircuit:
+) -> WiredCircuit | Reparametrized:
     """PennyLane tape or quantum function → qdist circuit (module docstring).
 
     Args:
@@ -157,12 +165,13 @@ def from_pennylane(
 
     Returns:
         A [`WiredCircuit`][qdist.interop.wires.WiredCircuit] (a [`Circuit`][qdist.Circuit] with the
-        wire labels). For a tape run it with ``pennylane_parameters(tape)``; for a quantum
+        wire labels), or a [`Reparametrized`][qdist.interop.expressions.Reparametrized] one over it
+        when an angle is not affine in one parameter (every qdist entry point takes both). For a tape run it with ``pennylane_parameters(tape)``; for a quantum
         function with ``np.ravel(params)``.
 
     Raises:
         ValueError: an operation that cannot be mapped or decomposed (naming it), an angle that is
-            not ``a·params[k] + b`` for one ``k`` or a matrix that depends on ``params`` (naming the
-            operation), Python control flow on parameter values, mid-circuit measurements.
+            a matrix that depends on ``params`` (naming the operation), Python control flow on
+            parameter values, mid-circuit measurements.
     """
     return convert_pennylane(obj, wires, params, global_phase=global_phase, seed=seed)[0]

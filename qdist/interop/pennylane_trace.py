@@ -22,10 +22,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.interop.expressions import Expression
 from qdist.interop.pennylane_ops import expand, split_data
+from qdist.precision import x64
 from qdist.sim.circuit import Angle
 
-__all__ = ["BroadcastError", "Trace", "affine_angles"]
+__all__ = ["BroadcastError", "Trace", "traced_angles"]
 
 #: relative tolerance of the value checks (angles are computed in float64)
 _TOL = 1e-9
@@ -115,25 +117,51 @@ def _array_owner(ops, index: int):
     return ops[-1]  # pragma: no cover - index within the array data
 
 
-def affine_angles(trace: Trace, p0: np.ndarray, seed: int) -> tuple[list[Angle], np.ndarray]:
-    """Angles ``a·p[k] + b`` of every scalar op parameter and the fixed array data, checked by
-    value at several points (module docstring)."""
+class _Rows:
+    """The jitted trace at the last θ asked for: values and Jacobian rows of the scalar angles
+    (the array data is checked to stay what it was at conversion)."""
+
+    def __init__(self, jitted, va0: np.ndarray, ops):
+        self.jitted, self.va0, self.ops = jitted, va0, ops
+        self.theta: np.ndarray | None = None
+
+    @x64
+    def at(self, theta) -> tuple[np.ndarray, np.ndarray]:
+        theta = np.asarray(theta, dtype=np.float64)
+        if self.theta is None or not np.array_equal(theta, self.theta):
+            js, _, vs, va = _evaluate(self.jitted, theta)
+            _check_arrays(va, self.va0, self.ops)
+            self.theta, self.vs, self.js = theta.copy(), vs, js
+        return self.vs, self.js
+
+
+def _check_arrays(va1, va, ops) -> None:
+    moved = np.flatnonzero(np.abs(va1 - va) > _TOL * (1.0 + np.abs(va)))
+    if moved.size:
+        raise ValueError(
+            f"obj: the matrix of {_where(_array_owner(ops, int(moved[0])))} changes with params "
+            "(e.g. built from params through stop_gradient); only scalar angles can be trainable"
+        )
+
+
+def traced_angles(trace: Trace, p0: np.ndarray, seed: int) -> tuple[list[Angle], np.ndarray, list[Expression]]:
+    """Angles of every scalar op parameter, the fixed array data, and the non-affine angles as
+    [`Expression`][qdist.interop.expressions.Expression] objects (module docstring).
+
+    Row ``r`` is affine when its Jacobian has one non-zero entry and its value at every check point
+    equals the affine prediction; it then becomes ``Angle(k, a, b)``. Any other row becomes
+    expression ``j`` (``Angle(P + j)``), evaluated by the jitted trace at each θ.
+    """
     jitted = jax.jit(jax.jacfwd(trace, has_aux=True))
     js, ja, vs, va = _evaluate(jitted, p0)
     ops = trace.ops
     owner = [op for op in ops for _ in range(len(split_data(op)[0]))]
-    for r, op in enumerate(owner):
-        nz = np.flatnonzero(np.abs(js[r]) > 1e-12)
-        if len(nz) > 1:
-            raise ValueError(
-                f"obj: an angle of {_where(op)} depends on {len(nz)} parameters "
-                f"(entries {nz.tolist()}); expected a*params[k] + b for one k"
-            )
     if ja.size and np.abs(ja).max() > 1e-12:
         bad = _array_owner(ops, int(np.argmax(np.abs(ja).max(axis=1))))
         raise ValueError(
             f"obj: the matrix of {_where(bad)} depends on params; only scalar angles can be trainable"
         )
+    affine = np.sum(np.abs(js) > 1e-12, axis=1) <= 1 if len(owner) else np.zeros(0, dtype=bool)
     rng = np.random.default_rng(seed)
     points = [p0 + rng.normal(size=p0.shape)] + [
         rng.uniform(-np.pi, np.pi, p0.shape) for _ in range(_POINTS - 1)
@@ -142,26 +170,28 @@ def affine_angles(trace: Trace, p0: np.ndarray, seed: int) -> tuple[list[Angle],
         _, _, vs1, va1 = _evaluate(jitted, p1)
         predicted = vs + js @ (p1 - p0)
         scale = 1.0 + np.abs(js) @ np.abs(p1 - p0) + np.abs(vs)
-        bad = np.flatnonzero(np.abs(vs1 - predicted) > _TOL * scale)
-        if bad.size:
-            raise ValueError(
-                f"obj: an angle of {_where(owner[bad[0]])} is not an affine function a*params[k] + b "
-                f"of the parameters (at params={np.round(p1, 4).tolist()} it is {vs1[bad[0]]:.6g}, an "
-                f"affine angle would be {predicted[bad[0]]:.6g})"
-            )
-        moved = np.flatnonzero(np.abs(va1 - va) > _TOL * (1.0 + np.abs(va)))
-        if moved.size:
-            raise ValueError(
-                f"obj: the matrix of {_where(_array_owner(ops, int(moved[0])))} changes with params "
-                "(e.g. built from params through stop_gradient); only scalar angles can be trainable"
-            )
-    angles = []
+        affine &= np.abs(vs1 - predicted) <= _TOL * scale
+        _check_arrays(va1, va, ops)
+    rows = _Rows(jitted, va, ops)
+    angles, expressions = [], []
     offset = vs - js @ p0
-    for r in range(len(owner)):
+    P = len(p0)
+    for r, op in enumerate(owner):
         nz = np.flatnonzero(np.abs(js[r]) > 1e-12)
-        if len(nz) == 0:
+        if not affine[r]:
+            text = f"angle {sum(1 for o in owner[:r] if o is op)} of {op.name}"
+            expressions.append(
+                Expression(
+                    text,
+                    _where(op),
+                    lambda t, r=r: float(rows.at(t)[0][r]),
+                    lambda t, r=r: np.asarray(rows.at(t)[1][r], dtype=np.float64),
+                )
+            )
+            angles.append(Angle(P + len(expressions) - 1, 1.0, 0.0))
+        elif len(nz) == 0:
             angles.append(Angle(-1, 0.0, float(vs[r])))
         else:
             k = int(nz[0])
             angles.append(Angle(k, float(js[r, k]), float(offset[r])))
-    return angles, va
+    return angles, va, expressions

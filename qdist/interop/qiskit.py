@@ -85,7 +85,6 @@ _DIRECT_CLASSES = {
     "CCXGate": "CCX",
 }
 _MATRIX_FALLBACK_MAX_QUBITS = 3
-_FIXED_OPERATOR_MAX_QUBITS = 10
 
 
 @lru_cache(maxsize=1)
@@ -249,9 +248,10 @@ def _convert(qc, wires: Sequence[int], ctx: _Ctx, prefix: str) -> None:
             ctx.ops.append(unitary(_fixed_matrix(op, gname), qargs[::-1], name="CLIFFORD", check=False))
             continue
         if isinstance(op, AnnotatedOperation):
-            if _has_free_parameters(op.base_op) or op.num_qubits > _FIXED_OPERATOR_MAX_QUBITS:
-                raise _unsupported(name, where, "an AnnotatedOperation with free parameters")
-            ctx.ops.append(unitary(_fixed_matrix(op, gname), qargs[::-1], name="ANNOTATED", check=False))
+            if not _has_free_parameters(op.base_op) and op.num_qubits <= _MATRIX_FALLBACK_MAX_QUBITS:
+                ctx.ops.append(unitary(_fixed_matrix(op, gname), qargs[::-1], name="ANNOTATED", check=False))
+            else:
+                _convert(_unannotated(op, name, where), qargs, ctx, f"{prefix}{pos}.")
             continue
         if (
             ins.clbits
@@ -314,6 +314,30 @@ def _convert(qc, wires: Sequence[int], ctx: _Ctx, prefix: str) -> None:
             _convert(sub, qargs, ctx, f"{prefix}{pos}.")
         else:
             raise _unsupported(name, where)
+
+
+def _unannotated(op, name: str, where: str):
+    """An ``AnnotatedOperation`` as a one-gate circuit: its base gate with the modifiers applied in
+    order (inverse, control with its control state, integer power)."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import ControlModifier, InverseModifier, PowerModifier
+
+    g = op.base_op
+    for m in op.modifiers:
+        if isinstance(m, InverseModifier):
+            g = g.inverse()
+        elif isinstance(m, ControlModifier):
+            g = g.control(m.num_ctrl_qubits, ctrl_state=m.ctrl_state, annotated=False)
+        elif isinstance(m, PowerModifier) and float(m.power).is_integer() and m.power >= 0:
+            rep = QuantumCircuit(g.num_qubits)
+            for _ in range(int(m.power)):
+                rep.append(g, range(g.num_qubits))
+            g = rep.to_gate(label=f"{g.name}^{int(m.power)}")
+        else:
+            raise _unsupported(name, where, f"an AnnotatedOperation with modifier {m!r} and free parameters")
+    sub = QuantumCircuit(op.num_qubits)
+    sub.append(g, range(op.num_qubits))
+    return sub
 
 
 def _state_prep(op, qargs, ctx: _Ctx, gname: str) -> None:

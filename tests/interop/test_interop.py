@@ -345,12 +345,8 @@ def test_pennylane_errors_name_the_op():
 
     with pytest.raises(ValueError, match="unsupported PennyLane operation 'Mystery'"):
         qdist.from_pennylane(qml.tape.QuantumScript([qml.H(0), Mystery(wires=0)]))
-    with pytest.raises(ValueError, match="operation 'RY' on wires \\[1\\] is not an affine"):
-        qdist.from_pennylane(
-            lambda p: (qml.RX(p[0], 0), qml.RY(jnp.sin(p[1]), 1)), wires=[0, 1], params=np.array([0.1, 0.2])
-        )
-    with pytest.raises(ValueError, match="operation 'RX' .* depends on 2 parameters"):
-        qdist.from_pennylane(lambda p: qml.RX(p[0] + p[1], 0), params=np.array([0.1, 0.2]))
+    with pytest.raises(ValueError, match="operation 'SpecialUnitary' \\(its part 'TmpPauliRot'\\)"):
+        qdist.from_pennylane(lambda p: qml.SpecialUnitary(jnp.array([0.1, 0.2, p[0]]), 0), params=np.zeros(1))
 
     def mid_measure(p):
         m = qml.measure(0)

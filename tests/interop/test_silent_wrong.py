@@ -76,18 +76,25 @@ def test_python_branch_on_a_parameter_is_refused():
             qdist.grad(qml.QNode(lambda p, f=f: (f(p), qml.expval(qml.Z(0)))[1], DEV), np.array([0.7]))
 
 
-# (4) a piecewise angle passes a two-point check but not the multi-point value check
-def test_piecewise_angle_is_refused_by_value():
+# (4) a piecewise angle passes a two-point check but not the multi-point value check: it is not
+# taken for affine, it becomes an angle expression evaluated at every θ (right values and gradients)
+def test_piecewise_angle_is_evaluated_not_fitted():
     def f(p):
         qml.RX(jnp.where(p[0] > 0.5, p[0], 3 * p[0]), 0)
         qml.RY(p[1], 1)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(1) + 0.5 * qml.Y(0))
 
-    with pytest.raises(ValueError, match=r"^obj: an angle of operation 'RX' on wires \[0\] is not an affine"):
-        qdist.from_pennylane(f, params=np.array([0.7, 0.1]))
-    # an affine angle with the same structure converts and matches default.qubit
-    g = qml.QNode(lambda p: (qml.RX(3 * p[0] - 1, 0), qml.RY(p[1], 1), qml.expval(qml.Z(0)))[-1], DEV)
-    p = np.array([0.7, 0.1])
-    assert abs(qdist.expval(g, p) - g(p)) < ATOL
+    qnode = qml.QNode(f, DEV, interface="jax")
+    converted = qdist.from_pennylane(f, params=np.array([0.7, 0.1]))
+    assert isinstance(converted, qdist.interop.expressions.Reparametrized)
+    assert len(converted.expressions) == 1 and "RX" in converted.expressions[0].where
+    for p in ([0.7, 0.1], [0.2, -1.3], [-2.0, 0.4]):  # both branches
+        p = np.array(p)
+        assert abs(qdist.expval(qnode, p) - float(qnode(jnp.asarray(p)))) < ATOL
+        want = np.asarray(jax.grad(qnode)(jnp.asarray(p)))
+        np.testing.assert_allclose(qdist.grad(qnode, p).value, want, atol=ATOL)
+        np.testing.assert_allclose(qdist.grad(qnode, p, method="param-shift").value, want, atol=ATOL)
 
 
 # (5) matrix-valued parameters are checked by value, not only through their derivative
