@@ -38,9 +38,9 @@ from collections.abc import Sequence
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.interop.expressions import Reparametrized
 from qdist.interop.pennylane_export import to_pennylane
 from qdist.interop.pennylane_ops import to_ops
-from qdist.interop.expressions import Reparametrized
 from qdist.interop.pennylane_trace import Trace, traced_angles
 from qdist.interop.wires import WiredCircuit, labelled
 from qdist.precision import x64

@@ -144,7 +144,9 @@ def _check_arrays(va1, va, ops) -> None:
         )
 
 
-def traced_angles(trace: Trace, p0: np.ndarray, seed: int) -> tuple[list[Angle], np.ndarray, list[Expression]]:
+def traced_angles(
+    trace: Trace, p0: np.ndarray, seed: int
+) -> tuple[list[Angle], np.ndarray, list[Expression]]:
     """Angles of every scalar op parameter, the fixed array data, and the non-affine angles as
     [`Expression`][qdist.interop.expressions.Expression] objects (module docstring).
 

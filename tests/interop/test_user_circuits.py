@@ -79,7 +79,9 @@ def test_param_shift_with_shots_on_expressions_is_unbiased_within_its_std_error(
 
 def test_correlated_estimators_refuse_non_affine_expressions():
     qc = _expressions_circuit()
-    with pytest.raises(ValueError, match=r"^method: 'shadow' cannot differentiate non-affine .*'rx' at position 3: a \+ b"):
+    with pytest.raises(
+        ValueError, match=r"^method: 'shadow' cannot differentiate non-affine .*'rx' at position 3: a \+ b"
+    ):
         qdist.grad(qc, [0.4, -0.9], SPO, method="shadow", shots=10, seed=1)
 
 
@@ -93,7 +95,9 @@ def test_state_preparation_annotated_and_clifford():
     late = QuantumCircuit(2)
     late.h(1)
     late.initialize([0.6, 0.8], 1)
-    with pytest.raises(ValueError, match=r"^qc: gate 'initialize' at position 1 acts on qubit\(s\) \[1\] after other"):
+    with pytest.raises(
+        ValueError, match=r"^qc: gate 'initialize' at position 1 acts on qubit\(s\) \[1\] after other"
+    ):
         qdist.from_qiskit(late)
     a = Parameter("a")
     annotated = QuantumCircuit(3)
