@@ -14,7 +14,9 @@ its **class** (never by its name, so a user's gate called ``"RX"`` is decomposed
   of ``2^k`` commuting Pauli rotations ``exp(−i (−1)^{|S|} θ/2^k · P_t Z_S / 2)`` sharing the angle
   (affine, so the adjoint gradient and the shift rules stay exact); a controlled
   ``PhaseShift(φ)`` on ``m = k + 1`` wires is ``exp(iφ Π)``, the same with ``2^m`` Z strings
-  (the empty one a global phase ``e^{iφ/2^m}``). Controls on ``|0⟩`` are conjugated by X.
+  (the empty one a global phase ``e^{iφ/2^m}``). Controls on ``|0⟩`` are conjugated by X;
+* an operation without a decomposition but with a matrix (``DoubleExcitationPlus``,
+  ``BlockEncode`` …, at most 6 wires) → a fixed ``unitary`` op (its matrix checked unitary).
 * every scalar angle becomes its own entry of the parameter vector (``Angle(j)``, value in
   ``values[j]``), so circuits that differ only in their angles share one compiled simulation, and
   ``columns[j]`` names the tape parameter (``tape.get_parameters(trainable_only=False)`` index)
@@ -72,6 +74,7 @@ _ROTATIONS = (qml.PauliRot, qml.MultiRZ)
 _FIXED = (qml.QubitUnitary, qml.DiagonalQubitUnitary)
 _CONTROLLED_BASES = {qml.RX: "X", qml.RY: "Y", qml.RZ: "Z", qml.PhaseShift: "Z"}
 _MAX_CONTROLS = 6
+_MAX_MATRIX_WIRES = 6
 
 #: Names of the native operations (the ``target_gates`` of PennyLane's graph decomposition).
 NATIVE = frozenset(
@@ -106,7 +109,10 @@ def supported(op) -> bool:
         return True
     if t in _FIXED:
         return len(op.wires) <= 12
-    return _adjoint_base(op) is not None
+    if _adjoint_base(op) is not None:
+        return True
+    # an operation PennyLane cannot decompose but knows the matrix of: a fixed unitary
+    return not op.has_decomposition and op.has_matrix and len(op.wires) <= _MAX_MATRIX_WIRES
 
 
 def trainable_ok(op) -> bool:
@@ -220,6 +226,9 @@ def convert(operations: Sequence, wire_order: Sequence, first_param: int = 0) ->
             ops.append(diagonal(np.asarray(qml.math.unwrap(op.data[0]), dtype=np.complex128), wires))
         elif _adjoint_base(op) is not None:
             ops.append(gate(_ADJOINTS[_adjoint_base(op)], wires))
+        elif op.has_matrix and not op.has_decomposition and len(wires) <= _MAX_MATRIX_WIRES:
+            m = np.asarray(qml.math.unwrap(op.matrix()), dtype=np.complex128)
+            ops.append(unitary(m, wires, name=op.name))
         else:
             raise ValueError(f"{name}: not native to qdist.qubit (decompose it first)")
         k += len(op.data)

@@ -176,3 +176,16 @@ def test_a_gate_is_matched_by_class_not_by_name():
 def test_bad_seed_is_a_one_line_error():
     with pytest.raises(ValueError, match="seed: expected an int"):
         qml.device("qdist.qubit", wires=1, seed="zero")
+
+
+def test_an_operation_known_only_by_its_matrix_is_a_fixed_unitary():
+    def f():
+        qml.Hadamard("a")
+        qml.CNOT(["a", "c"])
+        qml.DoubleExcitationPlus(0.3, wires=["a", 1, "c", "d"])
+        return qml.state()
+
+    wires = WIRES + ["d"]
+    got = qml.QNode(f, qml.device("qdist.qubit", wires=wires))()
+    want = qml.QNode(f, qml.device("default.qubit", wires=wires))()
+    np.testing.assert_allclose(got, want, atol=1e-10)
