@@ -103,7 +103,7 @@ def test_registered_estimator_trains(fd):
     )
     res = train_quantum(ds, cfg, progress=False)
     assert res.model["engine"] == "protocol"
-    P = ModelSpec(features=4, layers=2, parties=2).num_params
+    P = ModelSpec(features=4, layers=2, parties=2, schedule=cfg.schedule, model=cfg.model).num_params
     # 8 samples × one readout × 2P shifted circuits × 20 shots, one QWC group (Z on wire 0)
     assert res.by_purpose["gradient"]["copies"] == 8 * 2 * P * 20
     assert np.isfinite(res.final["test_accuracy"])
