@@ -120,6 +120,14 @@ def test_gradient_png_decodes_at_its_size_and_zooms_to_four_times_the_crossover(
 def test_inference_has_two_columns_and_the_linear_problem_no_finite_crossover(inference):
     schemes, rows, cross = inference
     assert cross["linear-quantum"]["vs_best_classical"] is None
+    # amplitude estimation crosses (quadratic advantage): it sets the linear window …
+    ae = cross["linear-amplitude-estimation"]["vs_best_classical"]
+    assert ae is not None and series.zoom_max(series.curves(rows, "linear"), cross) == 4 * ae
+    # … without it the linear problem has no finite crossover
+    AE = "linear-amplitude-estimation"
+    schemes = [s for s in schemes if s.name != AE]
+    rows = [r for r in rows if r["scheme"] != AE]
+    cross = {k: v for k, v in cross.items() if k != AE}
     img = _decode(_plot("inference", rows, cross, CFG, ""))
     w, h = figure_pixels(2)
     assert img.shape[:2] == (h, w)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 KINDS = ("quantum", "classical", "lower-bound")
 #: Schemes whose closed form is a worst-case bound, not the cost of a run: their crossover does not
 #: set the zoom window while another scheme has a finite one.
-WORST_CASE = ("tomography",)
+WORST_CASE = ("tomography", "tomography-model")  # far crossovers: they do not set the zoom
 #: The zoom window reaches at least this N (so that a crossover at N = 2 still shows a slope).
 MIN_ZOOM = 2**6
 #: With no finite crossover the window reaches at least this N.
