@@ -33,6 +33,7 @@ from qdist.measure.seeds import child_seeds
 from qdist.network import costs
 from qdist.network.costs import CostTotals, shots_for
 from qdist.network.ledger import CLASSICAL, QUANTUM, Ledger, Message
+from qdist.network.links import IDEAL, Links, check_links
 from qdist.network.model import (
     DistributedModel,
     ModelSpec,
@@ -175,13 +176,17 @@ def run_inference(
     seed: int = 0,
     *,
     result_to: str = "alice",
+    links: Links = IDEAL,
 ) -> ProtocolResult:
     """Distributed inference of every readout to ±ε w.p. ≥ 1 − δ ([quantum protocols][quantum-protocols] table, first row).
 
     ``result_to``: ``"alice"`` — the last owner sends the S·m outcome bits to Alice (one message);
     ``"last"`` — the result stays with the last owner.
+    ``links``: the [link models][link-models] of the network ([`IDEAL`][qdist.network.links.IDEAL]:
+    perfect, instantaneous links).
     """
     model = _check_model(model)
+    links = check_links(links).check(model.network)
     spec = model.spec
     eps, dlt, seed = costs.check_epsilon(epsilon), costs.check_delta(delta), _seed(seed)
     formula = costs.quantum_inference_cost(spec, eps, dlt, result_to)
@@ -350,15 +355,18 @@ def run_gradient(
     bits: int = costs.DEFAULT_BITS,
     cls: int = 0,
     reference: bool = True,
+    links: Links = IDEAL,
     **options,
 ) -> ProtocolResult:
     """∇_θ f_cls on the network with a ``qdist.grad`` estimator (module docstring).
 
     ``reference=False`` skips the exact adjoint gradient (``exact`` is NaN): cost sweeps need only
     the ledger, and compiling the flattened circuit dominates their time. Other keyword options go
-    to the estimator (e.g. ``samples`` for SPSA, ``basis`` for shadows).
+    to the estimator (e.g. ``samples`` for SPSA, ``basis`` for shadows). ``links``: the
+    [link models][link-models] of the network.
     """
     model = _check_model(model)
+    links = check_links(links).check(model.network)
     method = _require_method(method).name
     eps, dlt, seed = costs.check_epsilon(epsilon), costs.check_delta(delta), _seed(seed)
     b = costs.check_bits(bits)
@@ -406,6 +414,7 @@ def run_training(
     lr: float = 0.1,
     bits: int = costs.DEFAULT_BITS,
     reference: bool = True,
+    links: Links = IDEAL,
     **options,
 ) -> ProtocolResult:
     """T steps of SGD minimising the mean readout f_0 over B fresh samples per step.
@@ -413,8 +422,10 @@ def run_training(
     The data samples x ~ N(0, 1)ᴺ (Alice's) and the initial parameters are drawn from ``seed``. Each
     party updates only its own parameters with the gradient block it holds (the update never
     leaves the party). ``estimate``/``exact``: the last step's mean gradient, estimated and exact;
-    ``details["losses"]``: the exact mean readout of each step's batch.
+    ``details["losses"]``: the exact mean readout of each step's batch. ``links``: the
+    [link models][link-models] of the network.
     """
+    links = check_links(links).check(spec.network())
     method = _require_method(method).name
     eps, dlt, seed = costs.check_epsilon(epsilon), costs.check_delta(delta), _seed(seed)
     steps, batch = costs.check_count(steps, "steps"), costs.check_count(batch, "batch")
