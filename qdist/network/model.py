@@ -55,6 +55,7 @@ from qdist.network.spec import (  # noqa: F401 (re-exported: the model's shape l
 from qdist.network.topology import Network
 from qdist.sim.circuit import Circuit
 from qdist.sim.execute import state as simulate_state
+from qdist.sim.noise import evolve as evolve_density
 from qdist.sim.observables import pauli
 from qdist.sim.states import amplitude_encode
 
@@ -154,6 +155,14 @@ class Party:
         block = self._blocks[segment]
         data = self._data if block.num_data else None
         return simulate_state(block, self._params, state=register, data=data)
+
+    def apply_density(self, segment: int, rho) -> np.ndarray:
+        """Apply this party's block for ``segment`` to a density-matrix register: ``U ρ U†``
+        ([`qdist.sim.noise.evolve`][qdist.sim.noise.evolve]; noisy links, [link models][link-models])."""
+        if segment not in self._blocks:
+            raise ValueError(f"segment: {self.name} owns segments {self.segments}, not {segment}")
+        block = self._blocks[segment]
+        return evolve_density(block, self._params, rho, data=self._data if block.num_data else None)
 
     def with_params(self, params) -> Party:
         """A new party with updated parameters (same blocks, same data)."""
