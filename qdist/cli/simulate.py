@@ -234,6 +234,12 @@ def _table(report: dict) -> str:
     show = min(len(est), 6)
     lines.append(f"  estimate: {np.array2string(est[:show], precision=4)}{' …' if len(est) > show else ''}")
     lines.append(f"  exact:    {np.array2string(ex[:show], precision=4)}{' …' if len(ex) > show else ''}")
+    if "noisy_exact" in report:  # the value through the links' noise, and what the noise did to it
+        nx, bias = np.atleast_1d(report["noisy_exact"]), np.atleast_1d(report["bias"])
+        lines.append(
+            f"  noisy exact: {np.array2string(nx[:show], precision=4)}{' …' if len(nx) > show else ''}"
+        )
+        lines.append(f"  bias (noisy − exact): {np.array2string(bias[:show], precision=4)}")
     lines.append(f"  max |estimate − exact| = {report['max_abs_error']:.4g}")
     if "classical" in report and "schemes" in report["classical"]:
         cl = report["classical"]["schemes"]

@@ -1,7 +1,7 @@
 """A noisy simulator device: each run's circuit cut at given operations, channels applied there.
 
 [`NoisyDevice`][qdist.devices.noisy.NoisyDevice] answers the same `Run`s as
-[`ExactDevice`][qdist.devices.exact.ExactDevice] but simulates density matrices
+`qdist.devices.exact.ExactDevice` but simulates density matrices
 (`qdist.sim.noise`): every row's input state ``|ψ⟩⟨ψ|`` goes through the operations
 ``ops[cuts[i−1]:cuts[i]]`` of the run's circuit, then through ``channels[i]`` on every wire, and so on
 to the end; the Born probabilities of each measured basis are ``diag(V ρ V†)`` marginalised on its
@@ -63,7 +63,9 @@ def _check_schedule(cuts, channels) -> tuple[tuple[int, ...], tuple[tuple[Channe
     for group in chans:
         for ch in group:
             if not isinstance(ch, Channel):
-                raise TypeError(f"channels: expected qdist.sim.channels.Channel entries, got {type(ch).__name__}")
+                raise TypeError(
+                    f"channels: expected qdist.sim.channels.Channel entries, got {type(ch).__name__}"
+                )
     return cuts, chans
 
 
@@ -96,7 +98,9 @@ class NoisyDevice:
                 f"circuit: the noisy device simulates density matrices of n ≤ {DENSITY_MAX_QUBITS} qubits, got {n}"
             )
         if self.cuts and self.cuts[-1] > len(c.ops):
-            raise ValueError(f"cuts: operation index {self.cuts[-1]} beyond the circuit's {len(c.ops)} operations")
+            raise ValueError(
+                f"cuts: operation index {self.cuts[-1]} beyond the circuit's {len(c.ops)} operations"
+            )
         bounds = [0, *self.cuts, len(c.ops)]
         pieces = [make_circuit(n, c.ops[a:b], num_params=c.num_params) for a, b in zip(bounds, bounds[1:])]
         bindings = np.atleast_2d(np.asarray(run.bindings, dtype=np.float64))
@@ -105,7 +109,11 @@ class NoisyDevice:
         data = None if run.data is None else np.asarray(run.data, dtype=np.float64)
         out = []
         for r in range(R):
-            psi = np.eye(2**n, dtype=np.complex128)[0] if states is None else (states if states.ndim == 1 else states[r])
+            psi = (
+                np.eye(2**n, dtype=np.complex128)[0]
+                if states is None
+                else (states if states.ndim == 1 else states[r])
+            )
             rho = density(psi)
             row_data = None if data is None else (data if data.ndim == 1 else data[r])
             for i, piece in enumerate(pieces):
@@ -118,7 +126,7 @@ class NoisyDevice:
         return out
 
     def run(self, batch: Sequence[Run], seed: int, with_probabilities: bool = False):
-        """Outcomes of every run, as [`ExactDevice.run`][qdist.devices.exact.ExactDevice.run] does,
+        """Outcomes of every run, as `ExactDevice.run` does,
         from the noisy density matrices."""
         out, all_probs = [], []
         for i, run in enumerate(batch):
@@ -134,7 +142,9 @@ class NoisyDevice:
                 all_probs.append(None)
                 continue
             basis = tuple((w, "Z") for w in run.wires)
-            probs = np.stack([_ordered(basis_probabilities_dm(r, tuple(sorted(basis)), n), run.wires) for r in rhos])
+            probs = np.stack(
+                [_ordered(basis_probabilities_dm(r, tuple(sorted(basis)), n), run.wires) for r in rhos]
+            )
             all_probs.append(probs)
             out.append(probs if run.shots is None else sample_counts(probs, run.shots, rng))
         return (out, all_probs) if with_probabilities else out

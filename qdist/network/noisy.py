@@ -30,13 +30,15 @@ import numpy as np
 
 from qdist.devices.noisy import NoisyDevice
 from qdist.gradients import get_estimator, grad
-from qdist.network.model import DistributedModel
+from qdist.network.model import DistributedModel, ModelSpec
 from qdist.sim.channels import Channel
 from qdist.sim.noise import DENSITY_MAX_QUBITS, apply_channel, density, jump, probabilities
 
 __all__ = [
     "NOISY_METHODS",
     "TRAJECTORIES",
+    "check_method",
+    "hop_channels",
     "hop_cuts",
     "is_noisy",
     "noisy_forward",
@@ -61,12 +63,32 @@ def is_noisy(channels: HopChannels | None) -> bool:
 def _check_channels(model: DistributedModel, channels: HopChannels) -> tuple[tuple[Channel, ...], ...]:
     out = tuple(tuple(hop) for hop in channels)
     if len(out) != model.spec.hops:
-        raise ValueError(f"channels: expected one tuple of channels per hop ({model.spec.hops}), got {len(out)}")
+        raise ValueError(
+            f"channels: expected one tuple of channels per hop ({model.spec.hops}), got {len(out)}"
+        )
     for hop in out:
         for ch in hop:
             if not isinstance(ch, Channel):
-                raise TypeError(f"channels: expected qdist.sim.channels.Channel entries, got {type(ch).__name__}")
+                raise TypeError(
+                    f"channels: expected qdist.sim.channels.Channel entries, got {type(ch).__name__}"
+                )
     return out
+
+
+def hop_channels(spec: ModelSpec, links) -> tuple[tuple[Channel, ...], ...]:
+    """Per hop s (owner of segment s → owner of segment s + 1), the channels its link applies to the
+    delivered register ([`Link.channels`][qdist.network.links.Link.channels])."""
+    owner = [spec.party_names[k] for k, _, _ in spec.segments]
+    return tuple(links.for_hop(owner[s], owner[s + 1]).channels() for s in range(spec.hops))
+
+
+def check_method(method: str, channels: HopChannels | None) -> None:
+    """Refuse a gradient method that cannot run through noisy ``channels`` (one-line ``ValueError``)."""
+    if is_noisy(channels) and method not in NOISY_METHODS:
+        raise ValueError(
+            f"method: {method!r} cannot run through noisy links (it needs a state vector); "
+            f"expected one of {', '.join(NOISY_METHODS)}"
+        )
 
 
 def hop_cuts(model: DistributedModel) -> tuple[int, ...]:
@@ -75,8 +97,14 @@ def hop_cuts(model: DistributedModel) -> tuple[int, ...]:
     return tuple(int(c) for c in np.cumsum(sizes)[:-1])
 
 
-def noisy_forward(model: DistributedModel, channels: HopChannels, *, representation: str = "auto",
-                  trajectories: int = TRAJECTORIES, rng: np.random.Generator | None = None) -> np.ndarray:
+def noisy_forward(
+    model: DistributedModel,
+    channels: HopChannels,
+    *,
+    representation: str = "auto",
+    trajectories: int = TRAJECTORIES,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
     """The register the last owner measures: a density matrix ``(2ⁿ, 2ⁿ)``
     (``representation="density"``, the default up to ``DENSITY_MAX_QUBITS``) or ``trajectories``
     state vectors ``(T, 2ⁿ)`` (``"trajectories"``, needs ``rng``)."""
@@ -85,7 +113,9 @@ def noisy_forward(model: DistributedModel, channels: HopChannels, *, representat
     if representation == "auto":
         representation = "density" if n <= DENSITY_MAX_QUBITS else "trajectories"
     if representation not in ("density", "trajectories"):
-        raise ValueError(f"representation: expected 'auto', 'density' or 'trajectories', got {representation!r}")
+        raise ValueError(
+            f"representation: expected 'auto', 'density' or 'trajectories', got {representation!r}"
+        )
     register, _norm = model.alice.prepare()
     wires = tuple(range(n))
     S = len(model.spec.segments)
@@ -108,7 +138,9 @@ def noisy_forward(model: DistributedModel, channels: HopChannels, *, representat
 
 def _z_from_probs(probs: np.ndarray, n: int, classes: int) -> np.ndarray:
     p = np.asarray(probs).reshape((2,) * n)
-    return np.asarray([float(np.diff(-p.sum(axis=tuple(w for w in range(n) if w != c)))[0]) for c in range(classes)])
+    return np.asarray(
+        [float(np.diff(-p.sum(axis=tuple(w for w in range(n) if w != c)))[0]) for c in range(classes)]
+    )
 
 
 def sample_z_probs(probs: np.ndarray, n: int, classes: int, shots: int, seed: int) -> np.ndarray:
@@ -116,22 +148,33 @@ def sample_z_probs(probs: np.ndarray, n: int, classes: int, shots: int, seed: in
     drawn exactly (multinomial) from the outcome probabilities ``probs`` ``(2ⁿ,)``."""
     counts = np.random.default_rng(seed).multinomial(shots, probs / probs.sum()).reshape((2,) * n)
     return np.asarray(
-        [(lambda m: (int(m[0]) - int(m[1])) / shots)(counts.sum(axis=tuple(w for w in range(n) if w != c)))
-         for c in range(classes)]
+        [
+            (lambda m: (int(m[0]) - int(m[1])) / shots)(counts.sum(axis=tuple(w for w in range(n) if w != c)))
+            for c in range(classes)
+        ]
     )
 
 
-def noisy_readout(model: DistributedModel, channels: HopChannels, shots: int, seed: int, *,
-                  representation: str = "auto") -> tuple[np.ndarray, np.ndarray, dict]:
+def noisy_readout(
+    model: DistributedModel, channels: HopChannels, shots: int, seed: int, *, representation: str = "auto"
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """``(estimate, noisy_exact, details)``: the readouts sampled with ``shots`` shots through the
     noisy links, and the noisy expectation ``f̃_c = Tr(Z_c ρ_H)`` (module docstring)."""
     spec = model.spec
     n, m = spec.n, spec.classes
-    rep = representation if representation != "auto" else ("density" if n <= DENSITY_MAX_QUBITS else "trajectories")
+    rep = (
+        representation
+        if representation != "auto"
+        else ("density" if n <= DENSITY_MAX_QUBITS else "trajectories")
+    )
     if rep == "density":
         rho = noisy_forward(model, channels, representation="density")
         probs = probabilities(rho)
-        return sample_z_probs(probs, n, m, shots, seed), _z_from_probs(probs, n, m), {"noise_simulation": "density matrix"}
+        return (
+            sample_z_probs(probs, n, m, shots, seed),
+            _z_from_probs(probs, n, m),
+            {"noise_simulation": "density matrix"},
+        )
     T = min(int(shots), TRAJECTORIES)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x7A1]))
     psi = noisy_forward(model, channels, representation="trajectories", trajectories=T, rng=rng)
@@ -146,17 +189,14 @@ def noisy_readout(model: DistributedModel, channels: HopChannels, shots: int, se
     return estimate, zt.mean(axis=0), details
 
 
-def noisy_gradient(model: DistributedModel, method: str, channels: HopChannels, cls: int, seed: int,
-                   options: dict):
+def noisy_gradient(
+    model: DistributedModel, method: str, channels: HopChannels, cls: int, seed: int, options: dict
+):
     """``(result, noisy_exact)``: the estimator ``method`` (one of `NOISY_METHODS`) run on the
     noisy device cut at the hops, and the exact gradient of the noisy expectation f̃_cls (exact
     parameter shift on the density matrices). ``options`` are the estimator's sized options."""
     est = get_estimator(method)
-    if est.name not in NOISY_METHODS:
-        raise ValueError(
-            f"method: {est.name!r} cannot run through noisy links (it needs a state vector); "
-            f"expected one of {', '.join(NOISY_METHODS)}"
-        )
+    check_method(est.name, channels)
     if model.spec.n > DENSITY_MAX_QUBITS:
         raise ValueError(
             f"features: noisy gradients simulate density matrices of n ≤ {DENSITY_MAX_QUBITS} qubits, got n = {model.spec.n}"

@@ -24,7 +24,7 @@ blocks in order — tested); the network accounting is driven by the copies they
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -43,62 +43,12 @@ from qdist.network.model import (
     split_params,
     z_expectations,
 )
+from qdist.network.noisy import check_method, hop_channels, is_noisy, noisy_gradient, noisy_readout
 from qdist.network.privacy import classical_leakage, privacy_report
+from qdist.network.result import ProtocolResult
 from qdist.sim.circuit import Angle, Circuit, make_circuit
 from qdist.sim.execute import value_and_grad
 from qdist.validate import check_seed
-
-
-@dataclass(frozen=True)
-class ProtocolResult:
-    """What one protocol run produced: the estimate, the exact value, the ledger and its formula."""
-
-    task: str
-    scheme: str
-    spec: ModelSpec
-    epsilon: float | None
-    delta: float | None
-    estimate: np.ndarray
-    exact: np.ndarray
-    ledger: Ledger
-    formula: CostTotals
-    privacy: dict = field(default_factory=dict)
-    details: dict = field(default_factory=dict)
-
-    @property
-    def totals(self) -> dict[str, int]:
-        return self.ledger.totals()
-
-    @property
-    def matches_formula(self) -> bool:
-        return self.totals == self.formula.to_dict()
-
-    @property
-    def error(self) -> float:
-        return float(np.max(np.abs(np.asarray(self.estimate) - np.asarray(self.exact))))
-
-    def to_dict(self) -> dict:
-        t = self.totals
-        return {
-            "task": self.task,
-            "scheme": self.scheme,
-            "config": {**self.spec.to_dict(), "epsilon": self.epsilon, "delta": self.delta},
-            **t,
-            "formula": self.formula.to_dict(),
-            "matches_formula": self.matches_formula,
-            "estimate": _jsonable(self.estimate),
-            "exact": _jsonable(self.exact),
-            "max_abs_error": self.error,
-            "by_link": self.ledger.by_link(),
-            "by_purpose": self.ledger.by_purpose(),
-            "privacy": self.privacy,
-            "details": self.details,
-        }
-
-
-def _jsonable(x):
-    arr = np.asarray(x, dtype=float)
-    return float(arr) if arr.ndim == 0 else arr.tolist()
 
 
 def _record(ledger: Ledger, model: DistributedModel, msg: Message) -> Ledger:
@@ -194,7 +144,9 @@ def run_inference(
     psi = forward(model)
     ledger = record_journey(Ledger(), model, size=spec.n, count=S, purpose="forward pass")
     estimate = sample_z(psi, spec.n, spec.classes, S, seed)
-    exact = z_expectations(psi, spec.n, spec.classes)
+    exact, noisy_exact, noise_details = z_expectations(psi, spec.n, spec.classes), None, {}
+    if is_noisy(chans := hop_channels(model.spec, links)):  # the register through the links' channels
+        estimate, noisy_exact, noise_details = noisy_readout(model, chans, S, seed)
     last = spec.party_names[spec.last_owner]
     if result_to == "alice" and spec.last_owner != 0:
         msg = Message(last, "alice", CLASSICAL, S * spec.classes, "measurement result", spec.hops, 1, 0)
@@ -216,7 +168,9 @@ def run_inference(
             "result_to": result_to,
             "result_bits": "1 bit per shot and readout, sent to Alice" if result_to == "alice" else "none",
             "norm_sent": False,
+            **noise_details,
         },
+        noisy_exact=noisy_exact,
     )
 
 
@@ -275,8 +229,10 @@ def _gradient_sample(
     cls: int,
     options: dict,
     reference: bool = True,
+    channels=None,
 ) -> tuple[np.ndarray, np.ndarray, float, Ledger, dict]:
-    """One sample's gradient: (estimate, exact, exact f, quantum ledger, details)."""
+    """One sample's gradient: (estimate, exact, exact f, quantum ledger, details); through noisy
+    link ``channels`` (per hop) ``details["noisy_exact"]`` is the exact noisy gradient."""
     est = get_estimator(method)
     spec = model.spec
     circuit, theta = model.flat_circuit(), model.flat_params()
@@ -311,7 +267,10 @@ def _gradient_sample(
         details.update(copies_per_segment=per_seg, segment_deltas=costs.segment_deltas(spec, dlt))
         return estimate, np.asarray(g_exact), float(f_exact), ledger, details
     opts = {**estimator_options(est, spec, eps, dlt), **options}
-    res = grad(circuit, theta, obs, est, state=psi0, data=data, **seeded, **opts)
+    if is_noisy(channels):
+        res, details["noisy_exact"] = noisy_gradient(model, est.name, channels, cls, seed, opts)
+    else:
+        res = grad(circuit, theta, obs, est, state=psi0, data=data, **seeded, **opts)
     if res.copies:
         ledger = record_journey(ledger, model, size=spec.n, count=int(res.copies), purpose="forward pass")
         details.update(copies=int(res.copies), circuits=int(res.circuits), shots=int(res.shots), options=opts)
@@ -370,8 +329,9 @@ def run_gradient(
     method = _require_method(method).name
     eps, dlt, seed = costs.check_epsilon(epsilon), costs.check_delta(delta), _seed(seed)
     b = costs.check_bits(bits)
+    check_method(method, chans := hop_channels(model.spec, links))
     estimate, exact, f_exact, ledger, details = _gradient_sample(
-        model, method, eps, dlt, seed, cls, options, reference
+        model, method, eps, dlt, seed, cls, options, reference, chans
     )
     rounds = 2 * model.spec.hops + 1
     ledger = ledger + _gradient_results(model, method, b, rounds)
@@ -399,6 +359,7 @@ def run_gradient(
         formula,
         privacy=privacy_report(ledger, model.spec.party_names, classical_leakage(model.spec, b)),
         details=details,
+        noisy_exact=details.pop("noisy_exact", None),
     )
 
 
@@ -427,6 +388,7 @@ def run_training(
     """
     links = check_links(links).check(spec.network())
     method = _require_method(method).name
+    check_method(method, chans := hop_channels(spec, links))
     eps, dlt, seed = costs.check_epsilon(epsilon), costs.check_delta(delta), _seed(seed)
     steps, batch = costs.check_count(steps, "steps"), costs.check_count(batch, "batch")
     b = costs.check_bits(bits)
@@ -441,7 +403,7 @@ def run_training(
         for i in range(batch):
             model = build_model(spec, rng.normal(size=spec.features), theta)
             g, gx, f, led, det = _gradient_sample(
-                model, method, eps, dlt, seeds[t * batch + i], 0, options, reference
+                model, method, eps, dlt, seeds[t * batch + i], 0, options, reference, chans
             )
             est.append(g)
             ex.append(gx)

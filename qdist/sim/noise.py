@@ -115,7 +115,7 @@ def _rows_fn(circuit: Circuit):
 @x64
 def evolve(circuit: Circuit, params, rho, *, data=None) -> np.ndarray:
     """``U(θ; data) ρ U(θ; data)†`` for a density matrix ``ρ`` ``(2ⁿ, 2ⁿ)``; ``params`` ``(P,)``,
-    ``data`` ``(D,)`` as for [`qdist.sim.execute.state`][qdist.sim.execute.state]."""
+    ``data`` ``(D,)`` as for `qdist.sim.execute.state`."""
     if not isinstance(circuit, Circuit):
         raise TypeError(f"circuit: expected a qdist Circuit, got {type(circuit).__name__}")
     n = circuit.num_qubits
