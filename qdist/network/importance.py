@@ -135,9 +135,7 @@ def _readout_operator(spec: ModelSpec, w_ops, theta: np.ndarray) -> np.ndarray:
     from qdist.sim.execute import state
 
     n = spec.n
-    W = np.asarray(
-        state(make_circuit(n, w_ops, num_params=spec.num_params), theta, state=np.eye(2**n))
-    ).T
+    W = np.asarray(state(make_circuit(n, w_ops, num_params=spec.num_params), theta, state=np.eye(2**n))).T
     z0 = np.where(np.arange(2**n) < 2 ** (n - 1), 1.0, -1.0)
     return W.conj().T @ (z0[:, None] * W)
 

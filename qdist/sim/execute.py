@@ -1,7 +1,10 @@
 """Validated, compiled and batched execution: the entry points behind ``qdist.expval`` and ``qdist.state``.
 
-Compiled functions are cached by the content fingerprint of (circuit, observable, dtype, batching),
-so calling [`expval`][qdist.expval] again on an equal circuit does not retrace.
+A new circuit runs on the interpreter (`qdist.sim.interpret`, compiled once per register size);
+a circuit called often gets its own unrolled program, compiled in the background and cached by the
+content fingerprint of (circuit, observable, dtype, batching) — `qdist.sim.routing` chooses, and
+``QDIST_SIM_MODE`` forces one ([the interpreter][interpreter]). ``dtype="complex64"`` halves memory
+and time; its gradients agree with complex128 to about 1e-6 (measured, see the simulator page).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from qdist.precision import x64
+from qdist.sim import routing
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
 from qdist.sim.simulate import make_expval_fn, make_state_fn
@@ -178,24 +182,32 @@ def expval(circuit: Circuit, params, observable: Observable, *, state=None, data
         f = make_expval_fn(circuit, observable)
         axes = _batch_axes(p, s, d)
         return (jax.vmap(f, in_axes=axes) if any(a is not None for a in axes) else f)(p, s, d)
-    f = _compiled(
-        "expval",
-        circuit.fingerprint,
-        observable.fingerprint,
-        _batch_axes(p, s, d),
-        np.dtype(dt).name,
+    return _out(_dispatch("expval", circuit, observable, p, s, d, dt))
+
+
+def _dispatch(kind, circuit, observable, p, s, d, dt):
+    axes = _batch_axes(p, s, d)
+    obs_fp = None if observable is None else observable.fingerprint
+    dtype_name = np.dtype(dt).name
+    if _is_traced(p, s, d):
+        return _compiled(kind, circuit.fingerprint, obs_fp, axes, dtype_name)(p, s, d)
+    p, s = np.asarray(p, np.float64), np.asarray(s)
+    key = (kind, circuit.fingerprint, obs_fp, axes, dtype_name, p.shape, s.shape, np.shape(d))
+    return routing.run(
+        kind,
+        circuit,
+        observable,
+        (p, s, d),
+        key,
+        lambda: _compiled(kind, circuit.fingerprint, obs_fp, axes, dtype_name),
     )
-    return _out(f(p, s, d))
 
 
 @x64
 def value_and_grad(circuit: Circuit, params, observable: Observable, *, state=None, data=None, dtype=None):
     """``(f(θ), ∇_θ f(θ))`` by the adjoint sweep; batches give arrays of both."""
     p, s, d, dt = _prepare_call(circuit, params, observable, state, data, dtype)
-    f = _compiled(
-        "grad", circuit.fingerprint, observable.fingerprint, _batch_axes(p, s, d), np.dtype(dt).name
-    )
-    val, g = f(p, s, d)
+    val, g = _dispatch("grad", circuit, observable, p, s, d, dt)
     return _out(val), np.asarray(g)
 
 
@@ -203,5 +215,4 @@ def value_and_grad(circuit: Circuit, params, observable: Observable, *, state=No
 def state(circuit: Circuit, params=None, *, state=None, data=None, dtype=None):
     """Final state vector ``U(θ)|ψ⟩`` (qdist order, wire 0 most significant)."""
     p, s, d, dt = _prepare_call(circuit, params, None, state, data, dtype, observed=False)
-    f = _compiled("state", circuit.fingerprint, None, _batch_axes(p, s, d), np.dtype(dt).name)
-    return np.asarray(f(p, s, d))
+    return np.asarray(_dispatch("state", circuit, None, p, s, d, dt))

@@ -183,7 +183,9 @@ def test_bad_observables(rx2):
     raises(ValueError, "wires:", qdist.pauli, "XZ", wires=(0,))
     raises(ValueError, "observable:", qdist.pauli, "XA")
     raises(ValueError, "observable:", qdist.pauli, "ZZ", wires=(1, 1))
-    raises(TypeError, "observable:", qdist.expval, rx2, [0.1, 0.2], 3.0)  # label strings are accepted (issue 14)
+    raises(
+        TypeError, "observable:", qdist.expval, rx2, [0.1, 0.2], 3.0
+    )  # label strings are accepted (issue 14)
 
 
 # ---- regression tests for validation bugs found by this suite (fixed)
