@@ -39,6 +39,12 @@ Classical baselines on the classical counterpart of the model (N floats per acti
 
 Training: T steps of SGD on the mean readout over a batch of B fresh samples: the per-sample parts
 are paid T·B times, the per-step parts (parameters, gradient blocks) T times.
+
+Physical links ([link models][link-models]): the quantum protocols' closed forms take ``links``
+and gain the link terms of [`qdist.network.link_costs`][qdist.network.link_costs] — on a teleport
+hop the qubits become ebits plus two classical bits each (and one more message per register), and
+``transmissions`` is the expectation Σ k/(1 − p) under heralded loss (exactly qubits + ebits when no
+link loses).
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ from dataclasses import asdict, dataclass
 from qdist.estimators.protocol import CopyShape
 from qdist.estimators.sizing import shots_for as _shots_for
 from qdist.gradients import BUILTIN, get_estimator
+from qdist.network import link_costs
+from qdist.network.links import IDEAL, Links, check_links
 from qdist.network.model import ModelSpec
 from qdist.validate import check_bits, check_count, check_delta, check_epsilon  # noqa: F401 (re-exported)
 from shadows.tomography_estimator import run_bound
@@ -78,12 +86,21 @@ def shots_for(epsilon: float, delta: float) -> int:
 
 @dataclass(frozen=True)
 class CostTotals:
-    """Exact totals of a protocol: the same four numbers as [`Ledger.totals`][qdist.network.ledger.Ledger.totals]."""
+    """Totals of a protocol: the same numbers as [`Ledger.totals`][qdist.network.ledger.Ledger.totals].
+
+    ``transmissions`` defaults to ``qubits + ebits`` (no loss); under heralded loss the closed forms
+    put its expectation here (a float), the ledgers the sampled count."""
 
     qubits: int = 0
     classical_bits: int = 0
     messages: int = 0
     copies: int = 0
+    ebits: int = 0
+    transmissions: int | float | None = None
+
+    def __post_init__(self):
+        if self.transmissions is None:
+            object.__setattr__(self, "transmissions", self.qubits + self.ebits)
 
     def __add__(self, other: CostTotals) -> CostTotals:
         return CostTotals(
@@ -91,19 +108,39 @@ class CostTotals:
             self.classical_bits + other.classical_bits,
             self.messages + other.messages,
             self.copies + other.copies,
+            self.ebits + other.ebits,
+            self.transmissions + other.transmissions,
         )
 
     def scale(self, k: int) -> CostTotals:
-        return CostTotals(self.qubits * k, self.classical_bits * k, self.messages * k, self.copies * k)
+        return CostTotals(
+            self.qubits * k,
+            self.classical_bits * k,
+            self.messages * k,
+            self.copies * k,
+            self.ebits * k,
+            self.transmissions * k,
+        )
 
     @property
     def communication(self) -> int:
-        """qubits + classical bits: the single number the curves compare (a qubit and a bit count
-        the same; by Holevo a qubit carries at most one bit of accessible information)."""
-        return self.qubits + self.classical_bits
+        """qubits + ebits + classical bits: the single number the curves compare (a qubit and a bit
+        count the same; by Holevo a qubit carries at most one bit of accessible information; a
+        teleported qubit costs its ebit and its two bits)."""
+        return self.qubits + self.ebits + self.classical_bits
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+def matches(totals: dict, formula: CostTotals) -> bool:
+    """Whether a ledger's totals equal the closed form: every total exactly; ``transmissions``
+    exactly when no link loses (the closed form's is then an int), otherwise it is a sampled count
+    whose expectation the closed form gives (compared statistically in the tests)."""
+    want = formula.to_dict()
+    if not isinstance(formula.transmissions, int):
+        want["transmissions"] = totals.get("transmissions")
+    return totals == want
 
 
 # ------------------------------------------------------------------------------------------------
@@ -118,14 +155,19 @@ def _result_back(spec: ModelSpec, result_to: str) -> bool:
 
 
 def quantum_inference_cost(
-    spec: ModelSpec, epsilon: float, delta: float, result_to: str = "alice"
+    spec: ModelSpec, epsilon: float, delta: float, result_to: str = "alice", links: Links = IDEAL
 ) -> CostTotals:
-    """S = S(ε, δ/m) copies through H hops of n qubits (+ S·m bits back to Alice)."""
+    """S = S(ε, δ/m) copies through H hops of n qubits (+ S·m bits back to Alice), with the link
+    terms of ``links`` (module docstring)."""
     m = spec.classes
     S = shots_for(epsilon, check_delta(delta) / m)
     back = _result_back(spec, result_to)
     H, n = spec.hops, spec.n
-    return CostTotals(S * H * n, S * m if back else 0, S * H + (1 if back else 0), S)
+    ideal = CostTotals(S * H * n, S * m if back else 0, S * H + (1 if back else 0), S)
+    links = check_links(links)
+    if links.ideal:
+        return ideal
+    return link_costs.linked_totals(ideal, link_costs.inference_traffic(spec, S, back)[0], links)
 
 
 def segment_deltas(spec: ModelSpec, delta: float) -> list[float]:
@@ -223,6 +265,7 @@ def gradient_parts(
     bits: int = DEFAULT_BITS,
     copies=None,
     samples: int = 1,
+    links: Links = IDEAL,
 ) -> tuple[CostTotals, CostTotals]:
     """``(per sample, per step)`` costs of a quantum gradient: the copies' journeys are paid per
     sample, the gradient blocks sent back once per step (the last owner aggregates the batch).
@@ -232,7 +275,20 @@ def gradient_parts(
             list with one int per segment (shadow, tomography). Default: the closed forms
             `param_shift_copies`, `spsa_copies` (with ``samples`` directions),
             `shadow_copies` and the upper bound `tomography_copies`.
+        links: the [link models][link-models]; their terms enter the per-sample part (the
+            gradient blocks are classical).
     """
+    per_sample, per_step = _ideal_gradient_parts(spec, method, epsilon, delta, bits, copies, samples)
+    links = check_links(links)
+    if links.ideal or per_sample.copies == 0:
+        return per_sample, per_step
+    if copies is None:
+        copies = estimator_copies(spec, method, epsilon, delta, samples)
+    hops, _ = link_costs.gradient_traffic(spec, method, [copies], check_bits(bits))
+    return link_costs.linked_totals(per_sample, hops, links), per_step
+
+
+def _ideal_gradient_parts(spec, method, epsilon, delta, bits, copies, samples):
     b = check_bits(bits)
     check_epsilon(epsilon)
     check_delta(delta)
@@ -264,11 +320,12 @@ def quantum_gradient_cost(
     copies=None,
     batch: int = 1,
     samples: int = 1,
+    links: Links = IDEAL,
 ) -> CostTotals:
     """One gradient step over ``batch`` samples: ``batch``·(per sample) + (per step), see
     `gradient_parts`."""
     batch = check_count(batch, "batch")
-    per_sample, per_step = gradient_parts(spec, method, epsilon, delta, bits, copies, samples)
+    per_sample, per_step = gradient_parts(spec, method, epsilon, delta, bits, copies, samples, links)
     return per_sample.scale(batch) + per_step
 
 

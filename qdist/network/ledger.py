@@ -7,15 +7,25 @@ A [`Ledger`][qdist.network.ledger.Ledger] is an immutable tuple of [`Message`][q
 round and purpose). A protocol that sends 10⁵ copies of the register through a hop writes *one*
 record with ``count = 10⁵``, so the ledger stays small and the totals stay exact (Python integers):
 
-* ``qubits``         = Σ count · size over quantum records;
+* ``qubits``         = Σ count · size over quantum records (qubits *delivered*);
 * ``classical_bits`` = Σ count · size over classical records;
 * ``messages``       = Σ count;
 * ``copies``         = Σ copies — the number of fresh state preparations (a record whose hop starts
-  the journey of ``copies`` new registers carries them; all other records carry 0).
+  the journey of ``copies`` new registers carries them; all other records carry 0);
+* ``ebits``          = Σ count · size over ebit records — the pre-shared pairs a teleporting link
+  uses, one per qubit moved ([link models][link-models]);
+* ``transmissions``  = Σ (count · size + lost) over quantum and ebit records — every qubit (or ebit
+  half) put on a link, delivered or lost. Without loss it equals ``qubits + ebits``.
+
+``lost`` is the number of attempts of a record that were lost (heralded) and resent, ``tries`` the
+largest number of attempts any one of its qubits needed (1 without loss); both are sampled by the
+protocol with its seeded generator ([`qdist.network.transport`][qdist.network.transport]), so a
+ledger is exact and reproducible. Records with the defaults ``lost = 0``, ``tries = 1`` serialise
+without those two keys (the ledgers of ideal links are unchanged).
 
 ``round`` is the position of the message in one copy's journey (hop 0, 1, …); classical messages
-sent after the quantum part use the next round numbers. Copies of the register may travel in
-parallel, so rounds order the messages of one copy, not the wall-clock time of the whole protocol.
+sent after the quantum part use the next round numbers. Copies of the register travel in
+parallel, so a round is one step of the whole protocol on the network (the [time model][link-models-time]).
 """
 
 from __future__ import annotations
@@ -31,7 +41,10 @@ from qdist.io import atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exp
 #: Message kinds.
 QUANTUM = "quantum"
 CLASSICAL = "classical"
-KINDS = (QUANTUM, CLASSICAL)
+EBIT = "ebit"  # a pre-shared pair distributed over a quantum link (size = pairs per message)
+KINDS = (QUANTUM, CLASSICAL, EBIT)
+#: kinds that travel over a quantum link (and may be lost)
+QUANTUM_KINDS = (QUANTUM, EBIT)
 
 #: Purposes used by the protocols of `qdist.network.protocols` (free text is allowed too).
 PURPOSES = (
@@ -46,6 +59,7 @@ PURPOSES = (
     "data",  # the raw data vector (ship-the-data baseline)
     "sketch",  # a classical sketch of the data (linear baseline)
     "importance samples",  # indices and phases of Alice's vector (importance-sampling protocol)
+    "teleport corrections",  # the two classical bits per teleported qubit
 )
 
 
@@ -63,12 +77,15 @@ class Message:
 
     Attributes:
         sender, receiver: party names.
-        kind: ``"quantum"`` (size in qubits) or ``"classical"`` (size in bits).
+        kind: ``"quantum"`` (size in qubits), ``"classical"`` (size in bits) or ``"ebit"`` (size
+            in pre-shared pairs).
         size: qubits or bits of ONE message.
         purpose: what the message is for (see `PURPOSES`).
         round: position in one copy's journey (0 = first hop).
         count: multiplicity ≥ 1 (identical messages, e.g. one per copy of the state).
         copies: fresh state preparations whose journey starts with these messages (0 otherwise).
+        lost: attempts lost and resent (quantum and ebit records; 0 without loss).
+        tries: the most attempts any one qubit of the record needed (≥ 1; 1 without loss).
     """
 
     sender: str
@@ -79,10 +96,12 @@ class Message:
     round: int = 0
     count: int = 1
     copies: int = 0
+    lost: int = 0
+    tries: int = 1
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ValueError(f"kind: expected 'quantum' or 'classical', got {self.kind!r}")
+            raise ValueError(f"kind: expected 'quantum', 'classical' or 'ebit', got {self.kind!r}")
         if not self.sender or not self.receiver:
             raise ValueError("sender: expected non-empty party names")
         if self.sender == self.receiver:
@@ -94,6 +113,13 @@ class Message:
         if count < 1:
             raise ValueError(f"count: expected an integer ≥ 1, got {count}")
         object.__setattr__(self, "count", count)
+        object.__setattr__(self, "lost", _nonneg_int(self.lost, "lost"))
+        tries = _nonneg_int(self.tries, "tries")
+        if tries < 1:
+            raise ValueError(f"tries: expected an integer ≥ 1, got {tries}")
+        if self.kind == CLASSICAL and (self.lost or tries != 1):
+            raise ValueError("lost: classical messages are not lost (expected lost = 0, tries = 1)")
+        object.__setattr__(self, "tries", tries)
 
     @property
     def qubits(self) -> int:
@@ -104,18 +130,36 @@ class Message:
         return self.count * self.size if self.kind == CLASSICAL else 0
 
     @property
+    def ebits(self) -> int:
+        return self.count * self.size if self.kind == EBIT else 0
+
+    @property
+    def transmissions(self) -> int:
+        """Every qubit or ebit half put on the link: delivered (count · size) + lost."""
+        return self.count * self.size + self.lost if self.kind in QUANTUM_KINDS else 0
+
+    def to_dict(self) -> dict:
+        """The fields, without ``lost``/``tries`` when they have their defaults."""
+        d = asdict(self)
+        if self.lost == 0 and self.tries == 1:
+            del d["lost"], d["tries"]
+        return d
+
+    @property
     def link(self) -> tuple[str, str]:
         """The directed link ``(sender, receiver)``."""
         return (self.sender, self.receiver)
 
 
 def _totals(records: Iterable[Message]) -> dict[str, int]:
-    out = {"qubits": 0, "classical_bits": 0, "messages": 0, "copies": 0}
+    out = {"qubits": 0, "classical_bits": 0, "messages": 0, "copies": 0, "ebits": 0, "transmissions": 0}
     for m in records:
         out["qubits"] += m.qubits
         out["classical_bits"] += m.classical_bits
         out["messages"] += m.count
         out["copies"] += m.copies
+        out["ebits"] += m.ebits
+        out["transmissions"] += m.transmissions
     return out
 
 
@@ -146,6 +190,8 @@ class Ledger:
         round: int = 0,
         count: int = 1,
         copies: int = 0,
+        lost: int = 0,
+        tries: int = 1,
     ) -> Ledger:
         """A new ledger with one more record (a [`Message`][qdist.network.ledger.Message] or its fields)."""
         if isinstance(sender, Message):
@@ -153,7 +199,7 @@ class Ledger:
         else:
             if receiver is None or kind is None or size is None:
                 raise TypeError("add: expected a Message or sender, receiver, kind and size")
-            msg = Message(sender, receiver, kind, size, purpose, round, count, copies)
+            msg = Message(sender, receiver, kind, size, purpose, round, count, copies, lost, tries)
         return Ledger(self.records + (msg,))
 
     def __add__(self, other: Ledger) -> Ledger:
@@ -169,7 +215,8 @@ class Ledger:
 
     # ---- totals ---------------------------------------------------------------------------------
     def totals(self) -> dict[str, int]:
-        """``{"qubits", "classical_bits", "messages", "copies"}`` (exact integers)."""
+        """``{"qubits", "classical_bits", "messages", "copies", "ebits", "transmissions"}`` (exact
+        integers)."""
         return _totals(self.records)
 
     @property
@@ -187,6 +234,14 @@ class Ledger:
     @property
     def copies(self) -> int:
         return self.totals()["copies"]
+
+    @property
+    def ebits(self) -> int:
+        return self.totals()["ebits"]
+
+    @property
+    def transmissions(self) -> int:
+        return self.totals()["transmissions"]
 
     def filter(self, predicate: Callable[[Message], bool]) -> Ledger:
         return Ledger(tuple(m for m in self.records if predicate(m)))
@@ -223,21 +278,26 @@ class Ledger:
         return self.group_by("purpose")
 
     def compact(self) -> Ledger:
-        """Merge records that differ only in ``count``/``copies`` (same totals, fewer records)."""
+        """Merge records that differ only in ``count``/``copies``/``lost``/``tries`` (same totals,
+        fewer records; ``tries`` keeps the largest)."""
         merged: dict[tuple, list[int]] = {}
         for m in self.records:
             k = (m.sender, m.receiver, m.kind, m.size, m.purpose, m.round)
-            acc = merged.setdefault(k, [0, 0])
+            acc = merged.setdefault(k, [0, 0, 0, 1])
             acc[0] += m.count
             acc[1] += m.copies
-        return Ledger(tuple(Message(*k, count=c, copies=p) for k, (c, p) in merged.items()))
+            acc[2] += m.lost
+            acc[3] = max(acc[3], m.tries)
+        return Ledger(
+            tuple(Message(*k, count=c, copies=p, lost=lo, tries=t) for k, (c, p, lo, t) in merged.items())
+        )
 
     # ---- serialisation --------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {
             "format": "qdist-ledger-v1",
             "totals": self.totals(),
-            "records": [asdict(m) for m in self.records],
+            "records": [m.to_dict() for m in self.records],
         }
 
     @classmethod

@@ -24,6 +24,7 @@ blocks in order — tested); the network accounting is driven by the copies they
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -32,7 +33,7 @@ from qdist.gradients import get_estimator, grad
 from qdist.measure.seeds import child_seeds
 from qdist.network import costs
 from qdist.network.costs import CostTotals, shots_for
-from qdist.network.ledger import CLASSICAL, QUANTUM, Ledger, Message
+from qdist.network.ledger import CLASSICAL, Ledger, Message
 from qdist.network.links import IDEAL, Links, check_links
 from qdist.network.model import (
     DistributedModel,
@@ -46,6 +47,8 @@ from qdist.network.model import (
 from qdist.network.noisy import check_method, hop_channels, is_noisy, noisy_gradient, noisy_readout
 from qdist.network.privacy import classical_leakage, privacy_report
 from qdist.network.result import ProtocolResult
+from qdist.network.timing import gradient_step_seconds, inference_seconds
+from qdist.network.transport import link_details, loss_rng, network_seconds, record_journey
 from qdist.sim.circuit import Angle, Circuit, make_circuit
 from qdist.sim.execute import value_and_grad
 from qdist.validate import check_seed
@@ -53,34 +56,6 @@ from qdist.validate import check_seed
 
 def _record(ledger: Ledger, model: DistributedModel, msg: Message) -> Ledger:
     return ledger.add(model.network.check(msg))
-
-
-def record_journey(
-    ledger: Ledger,
-    model: DistributedModel,
-    *,
-    size: int,
-    count: int,
-    purpose: str,
-    back_to_segment: int | None = None,
-    back_purpose: str = "uncompute pass",
-) -> Ledger:
-    """Record ``count`` copies of a register of ``size`` qubits travelling through every segment
-    (hop s: owner(s) → owner(s+1), round s), optionally back to ``back_to_segment``."""
-    if count == 0:
-        return ledger
-    spec, names = model.spec, model.spec.party_names
-    segs = spec.segments
-    owner = [names[k] for k, _, _ in segs]
-    H = spec.hops
-    for s in range(H):
-        msg = Message(owner[s], owner[s + 1], QUANTUM, size, purpose, s, count, count if s == 0 else 0)
-        ledger = _record(ledger, model, msg)
-    if back_to_segment is not None:
-        for r, s in enumerate(range(H, back_to_segment, -1)):
-            msg = Message(owner[s], owner[s - 1], QUANTUM, size, back_purpose, H + r, count, 0)
-            ledger = _record(ledger, model, msg)
-    return ledger
 
 
 def _check_model(model) -> DistributedModel:
@@ -139,10 +114,13 @@ def run_inference(
     links = check_links(links).check(model.network)
     spec = model.spec
     eps, dlt, seed = costs.check_epsilon(epsilon), costs.check_delta(delta), _seed(seed)
-    formula = costs.quantum_inference_cost(spec, eps, dlt, result_to)
+    formula = costs.quantum_inference_cost(spec, eps, dlt, result_to, links)
     S = shots_for(eps, dlt / spec.classes)
     psi = forward(model)
-    ledger = record_journey(Ledger(), model, size=spec.n, count=S, purpose="forward pass")
+    rng = loss_rng(seed)
+    ledger = record_journey(
+        Ledger(), model, size=spec.n, count=S, purpose="forward pass", links=links, rng=rng
+    )
     estimate = sample_z(psi, spec.n, spec.classes, S, seed)
     exact, noisy_exact, noise_details = z_expectations(psi, spec.n, spec.classes), None, {}
     if is_noisy(chans := hop_channels(model.spec, links)):  # the register through the links' channels
@@ -169,6 +147,7 @@ def run_inference(
             "result_bits": "1 bit per shot and readout, sent to Alice" if result_to == "alice" else "none",
             "norm_sent": False,
             **noise_details,
+            **link_details(ledger, links, inference_seconds(spec, eps, dlt, result_to, links)),
         },
         noisy_exact=noisy_exact,
     )
@@ -230,6 +209,7 @@ def _gradient_sample(
     options: dict,
     reference: bool = True,
     channels=None,
+    links: Links = IDEAL,
 ) -> tuple[np.ndarray, np.ndarray, float, Ledger, dict]:
     """One sample's gradient: (estimate, exact, exact f, quantum ledger, details); through noisy
     link ``channels`` (per hop) ``details["noisy_exact"]`` is the exact noisy gradient."""
@@ -242,7 +222,7 @@ def _gradient_sample(
         f_exact, g_exact = value_and_grad(circuit, theta, obs, state=psi0, data=data)
     else:  # skip compiling the flattened circuit (cost sweeps need only the ledger)
         f_exact, g_exact = float("nan"), np.full(spec.num_params, np.nan)
-    ledger = Ledger()
+    ledger, rng = Ledger(), loss_rng(seed)
     details: dict = {"note": est.note}
     seeded = {"seed": seed} if "seed" in est.defaults else {}
     if est.ancilla:
@@ -263,6 +243,8 @@ def _gradient_sample(
                 count=int(res.copies),
                 purpose="ancilla pass",
                 back_to_segment=s,
+                links=links,
+                rng=rng,
             )
         details.update(copies_per_segment=per_seg, segment_deltas=costs.segment_deltas(spec, dlt))
         return estimate, np.asarray(g_exact), float(f_exact), ledger, details
@@ -272,7 +254,9 @@ def _gradient_sample(
     else:
         res = grad(circuit, theta, obs, est, state=psi0, data=data, **seeded, **opts)
     if res.copies:
-        ledger = record_journey(ledger, model, size=spec.n, count=int(res.copies), purpose="forward pass")
+        ledger = record_journey(
+            ledger, model, size=spec.n, count=int(res.copies), purpose="forward pass", links=links, rng=rng
+        )
         details.update(copies=int(res.copies), circuits=int(res.circuits), shots=int(res.shots), options=opts)
     return np.asarray(res.value), np.asarray(g_exact), float(f_exact), ledger, details
 
@@ -331,14 +315,16 @@ def run_gradient(
     b = costs.check_bits(bits)
     check_method(method, chans := hop_channels(model.spec, links))
     estimate, exact, f_exact, ledger, details = _gradient_sample(
-        model, method, eps, dlt, seed, cls, options, reference, chans
+        model, method, eps, dlt, seed, cls, options, reference, chans, links
     )
     rounds = 2 * model.spec.hops + 1
     ledger = ledger + _gradient_results(model, method, b, rounds)
     samples = int(options.get("samples", 1))
+    copies = _formula_copies(method, details)
     formula = costs.quantum_gradient_cost(
-        model.spec, method, eps, dlt, b, copies=_formula_copies(method, details), samples=samples
+        model.spec, method, eps, dlt, b, copies, samples=samples, links=links
     )
+    seconds = gradient_step_seconds(model.spec, method, eps, dlt, b, copies, samples=samples, links=links)
     est = get_estimator(method)
     if est.ancilla and est.simulation_only:  # random copies: report them against the closed-form bound
         bound = costs.estimator_copies(model.spec, est, eps, dlt)
@@ -346,7 +332,7 @@ def run_gradient(
             copies_bound_per_segment=bound,
             within_bound=all(c <= u for c, u in zip(details["copies_per_segment"], bound, strict=True)),
         )
-    details.update(expval=f_exact, bits=b)
+    details.update(expval=f_exact, bits=b, **link_details(ledger, links, seconds))
     return ProtocolResult(
         "gradient",
         method,
@@ -396,25 +382,30 @@ def run_training(
     theta = rng.uniform(-np.pi, np.pi, spec.num_params)
     seeds = child_seeds(seed, steps * batch)
     samples = int(options.get("samples", 1))
-    ledger, formula, losses = Ledger(), CostTotals(), []
+    ledger, formula, losses, seconds, expected = Ledger(), CostTotals(), [], [], []
     g_est = g_ex = np.zeros(spec.num_params)
     for t in range(steps):
-        est, ex, fs = [], [], []
+        est, ex, fs, step, step_copies = [], [], [], Ledger(), []
         for i in range(batch):
             model = build_model(spec, rng.normal(size=spec.features), theta)
             g, gx, f, led, det = _gradient_sample(
-                model, method, eps, dlt, seeds[t * batch + i], 0, options, reference, chans
+                model, method, eps, dlt, seeds[t * batch + i], 0, options, reference, chans, links
             )
             est.append(g)
             ex.append(gx)
             fs.append(f)
-            ledger = ledger + led
-            per_sample, per_step = costs.gradient_parts(
-                spec, method, eps, dlt, b, _formula_copies(method, det), samples
+            step = step + led
+            copies = _formula_copies(method, det)
+            step_copies.append(
+                copies if copies is not None else costs.estimator_copies(spec, method, eps, dlt, samples)
             )
+            per_sample, per_step = costs.gradient_parts(spec, method, eps, dlt, b, copies, samples, links)
             formula = formula + per_sample
-        ledger = ledger + _gradient_results(model, method, b, 2 * spec.hops + 1)
+        step = step + _gradient_results(model, method, b, 2 * spec.hops + 1)
+        ledger = ledger + step
         formula = formula + per_step
+        seconds.append(network_seconds(step, links))  # the steps run one after the other
+        expected.append(gradient_step_seconds(spec, method, eps, dlt, b, step_copies, links=links))
         g_est, g_ex = np.mean(est, axis=0), np.mean(ex, axis=0)
         parts = [
             p - lr * g_est[ix] for p, ix in zip(split_params(spec, theta), param_index(spec), strict=True)
@@ -432,7 +423,16 @@ def run_training(
         ledger,
         formula,
         privacy=privacy_report(ledger, spec.party_names, classical_leakage(spec, b)),
-        details={"steps": steps, "batch": batch, "lr": lr, "bits": b, "losses": losses},
+        details={
+            "steps": steps,
+            "batch": batch,
+            "lr": lr,
+            "bits": b,
+            "losses": losses,
+            "network_seconds": math.fsum(seconds),
+            "expected_network_seconds": math.fsum(expected),
+            **({} if links.ideal else {"links": links.to_dict()}),
+        },
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qdist.network.costs import CostTotals
+from qdist.network.costs import CostTotals, matches
 from qdist.network.ledger import Ledger
 from qdist.network.spec import ModelSpec
 
@@ -38,7 +38,7 @@ class ProtocolResult:
 
     @property
     def matches_formula(self) -> bool:
-        return self.totals == self.formula.to_dict()
+        return matches(self.totals, self.formula)
 
     @property
     def bias(self) -> np.ndarray:
@@ -60,6 +60,7 @@ class ProtocolResult:
             **t,
             "formula": self.formula.to_dict(),
             "matches_formula": self.matches_formula,
+            "network_seconds": self.details.get("network_seconds", 0.0),
             "estimate": _jsonable(self.estimate),
             "exact": _jsonable(self.exact),
             "noisy_exact": _jsonable(self.exact if self.noisy_exact is None else self.noisy_exact),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qdist.network.ledger import QUANTUM, Message
+from qdist.network.ledger import QUANTUM_KINDS, Message
 
 NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
 
@@ -42,7 +42,7 @@ class Network:
         return len(self.parties)
 
     def has_link(self, a: str, b: str, kind: str) -> bool:
-        links = self.quantum_links if kind == QUANTUM else self.classical_links
+        links = self.quantum_links if kind in QUANTUM_KINDS else self.classical_links
         return _edge(a, b) in links
 
     def check(self, msg: Message) -> Message:

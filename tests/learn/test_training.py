@@ -204,7 +204,14 @@ def test_tomography_runs_through_the_protocols():
 
 def test_exact_method_sends_nothing():
     r = train_quantum(toy(), small("exact", epochs=1), progress=False)
-    assert r.totals == {"qubits": 0, "classical_bits": 0, "messages": 0, "copies": 0}
+    assert r.totals == {
+        "qubits": 0,
+        "classical_bits": 0,
+        "messages": 0,
+        "copies": 0,
+        "ebits": 0,
+        "transmissions": 0,
+    }
 
 
 # ------------------------------------------------------------------------------------------------

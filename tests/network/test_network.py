@@ -38,12 +38,33 @@ def test_ledger_totals_multiplicity_and_sum():
     b = Ledger().add(Message("bob", "alice", CLASSICAL, 7, "measurement result", 1))
     led = a + b
     assert len(led) == 2  # 10⁵ copies, still two records
-    assert led.totals() == {"qubits": 500_000, "classical_bits": 7, "messages": 100_001, "copies": 100_000}
+    assert led.totals() == {
+        "qubits": 500_000,
+        "classical_bits": 7,
+        "messages": 100_001,
+        "copies": 100_000,
+        "ebits": 0,
+        "transmissions": 500_000,  # no loss: every qubit sent once
+    }
     assert (led.qubits, led.classical_bits, led.messages, led.copies) == (500_000, 7, 100_001, 100_000)
     assert a.totals()["classical_bits"] == 0  # immutable: a unchanged by the sum
     assert led.by_link() == {
-        "alice->bob": {"qubits": 500_000, "classical_bits": 0, "messages": 100_000, "copies": 100_000},
-        "bob->alice": {"qubits": 0, "classical_bits": 7, "messages": 1, "copies": 0},
+        "alice->bob": {
+            "qubits": 500_000,
+            "classical_bits": 0,
+            "messages": 100_000,
+            "copies": 100_000,
+            "ebits": 0,
+            "transmissions": 500_000,
+        },
+        "bob->alice": {
+            "qubits": 0,
+            "classical_bits": 7,
+            "messages": 1,
+            "copies": 0,
+            "ebits": 0,
+            "transmissions": 0,
+        },
     }
     assert set(led.by_purpose()) == {"forward pass", "measurement result"}
     assert led.by_party()["bob"]["classical_bits"] == 7
@@ -330,7 +351,8 @@ def test_classical_values_are_exact():
 
 def test_exact_gradient_is_a_reference_without_communication():
     r = run_gradient(random_model(SPEC2, 0), "exact", 0.1, 0.05)
-    assert r.totals == {"qubits": 0, "classical_bits": 0, "messages": 0, "copies": 0} == r.formula.to_dict()
+    zero = {"qubits": 0, "classical_bits": 0, "messages": 0, "copies": 0, "ebits": 0, "transmissions": 0}
+    assert r.totals == zero == r.formula.to_dict()
     assert r.error == 0.0
     assert "simulation-only" in r.details["note"]
 
@@ -386,6 +408,8 @@ def test_ancilla_gradient(method, spec):
         "classical_bits": 0,
         "messages": sum(m.count for m in records),
         "copies": sum(m.copies for m in records),
+        "ebits": 0,
+        "transmissions": sum(m.count * m.size for m in records),
     }
     journeys = sum(c * (2 * H - s) for s, c in enumerate(per_seg))
     assert by_hand == {
@@ -393,6 +417,8 @@ def test_ancilla_gradient(method, spec):
         "classical_bits": 0,
         "messages": journeys,
         "copies": sum(per_seg),
+        "ebits": 0,
+        "transmissions": journeys * n1,
     }
     assert r.totals == by_hand and r.formula.to_dict() == by_hand
     for rnd in range(2 * H):
