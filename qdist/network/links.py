@@ -153,8 +153,15 @@ class Link:
 
     @property
     def ideal(self) -> bool:
-        """No loss, no noise, direct, no latency, unlimited bandwidth (F is unused when direct)."""
-        return self == Link(ebit_fidelity=self.ebit_fidelity) and not self.teleport
+        """No loss, no noise (channels of strength 0 are no noise), direct, no latency, unlimited
+        bandwidth (F is unused when direct)."""
+        return (
+            not self.teleport
+            and self.loss == 0.0
+            and self.noiseless
+            and self.latency == 0.0
+            and self.bandwidth is None
+        )
 
     @property
     def noiseless(self) -> bool:
