@@ -121,6 +121,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--out", default="results/train", help="output folder (default results/train)")
     r.add_argument("--resume", action="store_true", help="continue from the checkpoints in --out")
     r.add_argument("--no-plots", dest="plots", action="store_false", help="write report.json only")
+    r.add_argument(
+        "--noise-sweep",
+        dest="noise_sweep",
+        action="store_true",
+        help="also evaluate the trained quantum models through depolarizing links, p = 0 … 0.5",
+    )
     r.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     r.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     return p
@@ -248,20 +254,58 @@ def _train_and_report(args, s, dataset, task) -> int:
             )
     except ValueError as exc:
         raise ValueError(flag_message(exc, FLAGS)) from None
+    extra = {"arguments": {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool))}}
+    sweeps = _noise_sweeps(s["configs"], results, dataset) if getattr(args, "noise_sweep", False) else {}
+    if sweeps:
+        extra["noise_sweep"] = sweeps
+        if args.plots:
+            extra["files"] = {"accuracy_vs_noise": _write_noise_plot(args.out, sweeps, task)}
     report = write_training_report(
         args.out,
         results,
         datasets={task: dataset.to_dict()},
-        extra={"arguments": {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool))}},
+        extra=extra,
         plots=args.plots,
     )
     if args.json:
-        print(json.dumps({name: {k: m[k] for k in _SUMMARY} for name, m in report["models"].items()}))
+        out = {name: {k: m[k] for k in _SUMMARY} for name, m in report["models"].items()}
+        for name, sw in sweeps.items():
+            out[name]["test_accuracy_vs_noise"] = dict(zip(sw["strengths"], sw["test_accuracy"], strict=True))
+        print(json.dumps(out))
         return 0
     print(format_table(results))
+    for name, sw in sweeps.items():
+        pairs = ", ".join(
+            f"{p:g}: {a:.3f}" for p, a in zip(sw["strengths"], sw["test_accuracy"], strict=True)
+        )
+        print(f"  {name} test accuracy through {sw['kind']} links (p: accuracy): {pairs}")
     for key, path in report["files"].items():
         print(f"  {key}: {path}")
     return 0
+
+
+def _noise_sweeps(configs, results, dataset) -> dict:
+    """Per trained quantum model, its test accuracy through depolarizing links
+    ([`accuracy_vs_noise`][qdist.learn.noise_sweep.accuracy_vs_noise]; evaluation only)."""
+    from qdist.learn.noise_sweep import accuracy_vs_noise
+    from qdist.learn.train import QuantumTrainer
+
+    return {
+        r.name: accuracy_vs_noise(QuantumTrainer(dataset, cfg), r.params)
+        for cfg, r in zip(configs, results, strict=False)
+    }
+
+
+def _write_noise_plot(out_dir, sweeps: dict, task: str) -> str:
+    from pathlib import Path
+
+    from qdist.learn.checkpoint import write_bytes
+    from qdist.reports.plots.noise_sweep import plot_accuracy_vs_noise
+
+    path = Path(out_dir) / "accuracy_vs_noise.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes(path, plot_accuracy_vs_noise(sweeps, title=f"{task}: test accuracy against link noise"))
+    return str(path)
 
 
 _SUMMARY = (

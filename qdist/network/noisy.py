@@ -30,7 +30,7 @@ import numpy as np
 
 from qdist.devices.noisy import NoisyDevice
 from qdist.gradients import get_estimator, grad
-from qdist.network.model import DistributedModel, ModelSpec
+from qdist.network.model import DistributedModel, ModelSpec, layer_ops
 from qdist.sim.channels import Channel
 from qdist.sim.noise import DENSITY_MAX_QUBITS, apply_channel, density, jump, probabilities
 
@@ -91,9 +91,10 @@ def check_method(method: str, channels: HopChannels | None) -> None:
         )
 
 
-def hop_cuts(model: DistributedModel) -> tuple[int, ...]:
-    """Operation index of `DistributedModel.flat_circuit` at which hop s happens (after segment s)."""
-    sizes = [len(model.owner_of(s).block(s).ops) for s in range(len(model.spec.segments))]
+def hop_cuts(spec: ModelSpec) -> tuple[int, ...]:
+    """Operation index of the flattened circuit (`qdist.network.spec.flat_circuit`) at which hop s
+    happens: the number of operations of segments 0…s."""
+    sizes = [sum(len(layer_ops(spec, ell, 0)) for ell in range(a, b)) for _, a, b in spec.segments]
     return tuple(int(c) for c in np.cumsum(sizes)[:-1])
 
 
@@ -202,7 +203,7 @@ def noisy_gradient(
             f"features: noisy gradients simulate density matrices of n ≤ {DENSITY_MAX_QUBITS} qubits, got n = {model.spec.n}"
         )
     chans = _check_channels(model, channels)
-    device = NoisyDevice(hop_cuts(model), chans)
+    device = NoisyDevice(hop_cuts(model.spec), chans)
     circuit, theta, obs = model.flat_circuit(), model.flat_params(), model.readout(cls)
     inputs = {"state": model.initial_state(), "data": model.flat_data()}
     exact = grad(circuit, theta, obs, "param-shift", device=device, shots=None, **inputs)
