@@ -2,10 +2,13 @@
 
     qdist simulate --task inference|gradient|training --features N --layers L --parties K
                    --method M --epsilon E --delta D --seed S [--json]
+                   [--link-loss P] [--link-noise KIND:P …] [--transport direct|teleport]
+                   [--ebit-fidelity F] [--link-latency S] [--link-bandwidth BITS_PER_S]
 
 Random data x ~ N(0, 1)ᴺ and parameters θ ~ U(−π, π)ᴾ from the seed. With ``--json`` ONE JSON object
-is printed: the ledger totals (``qubits``, ``classical_bits``, ``messages``, ``copies``), the closed
-form for the same configuration (``formula``), ``matches_formula``, the ``estimate`` and the
+is printed: the ledger totals (``qubits``, ``classical_bits``, ``messages``, ``copies``, ``ebits``,
+``transmissions``), ``network_seconds``, the closed form for the same configuration (``formula``),
+``matches_formula``, the ``estimate`` and the
 ``exact`` value, per-link / per-purpose totals, the Holevo privacy report, and the closed-form costs
 of the classical baselines (``classical``). Without ``--json``: a short table.
 
@@ -13,6 +16,9 @@ Methods: inference — ``quantum`` (default), ``linear`` (sign⟨w, x⟩ with a 
 ``pipeline``, ``ship-data``, ``ship-model``; gradient/training — ``param-shift`` (default),
 ``shadow``, ``tomography``, ``spsa``, ``exact`` (simulation-only reference) and the classical
 baselines.
+
+The link flags ([link models][link-models], `qdist.cli.link_args`) give every hop of the network the
+same link; they apply to the quantum protocols.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import json
 import numpy as np
 
 from qdist.cli.args import flag_map, flag_message, parse_float, parse_int
+from qdist.cli.link_args import add_link_arguments, links_from_args
 from qdist.network.spec import DEFAULT_MODEL as _D
 from qdist.validate import check_memory, check_output_file, state_vector_bytes
 
@@ -92,6 +99,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--result-to", dest="result_to", default="alice", help="alice | last (default alice)")
     p.add_argument("--steps", default="3", help="training: SGD steps (default 3)")
     p.add_argument("--batch", default="1", help="training: samples per step (default 1)")
+    add_link_arguments(p)
     p.add_argument("--ledger-out", default=None, help="also write the full ledger as JSON to this file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
@@ -135,6 +143,7 @@ def simulate(args) -> tuple[dict, object]:
     costs.check_delta(dlt)
     if seed < 0:
         raise ValueError(f"--seed: expected an integer ≥ 0, got {seed}")
+    links = links_from_args(args)
     method = args.method or ("quantum" if task == "inference" else "param-shift")
     note = None
     if task == "inference" and method in ("param-shift", "shadow", "tomography", "spsa", "exact"):
@@ -158,6 +167,10 @@ def simulate(args) -> tuple[dict, object]:
     check_memory("features", state_vector_bytes(spec.n), what, features)
     if args.result_to not in ("alice", "last"):
         raise ValueError(f"--result-to: expected alice or last, got {args.result_to!r}")
+    if not links.ideal and (method == "linear" or method in costs.CLASSICAL_SCHEMES):
+        raise ValueError(
+            f"--transport: the link models apply to the quantum protocols, not to --method {method}"
+        )
 
     if method == "linear":
         x, _ = random_instance(spec, seed)
@@ -198,16 +211,16 @@ def simulate(args) -> tuple[dict, object]:
             raise ValueError(
                 "--method: training runs a quantum gradient method; see --task gradient for baselines"
             )
-        res = run_training(spec, method, eps, dlt, seed, steps=steps, batch=batch, bits=bits)
+        res = run_training(spec, method, eps, dlt, seed, steps=steps, batch=batch, bits=bits, links=links)
         summary = _classical_summary(spec, task, bits, batch, steps)
     else:
         model = random_model(spec, seed)
         if method in costs.CLASSICAL_SCHEMES:
             res = run_classical(model, method, task, bits=bits, result_to=args.result_to)
         elif task == "inference":
-            res = run_inference(model, eps, dlt, seed, result_to=args.result_to)
+            res = run_inference(model, eps, dlt, seed, result_to=args.result_to, links=links)
         else:
-            res = run_gradient(model, method, eps, dlt, seed, bits=bits)
+            res = run_gradient(model, method, eps, dlt, seed, bits=bits, links=links)
         summary = _classical_summary(spec, task, bits)
     report = res.to_dict()
     report = {
@@ -227,9 +240,14 @@ def _table(report: dict) -> str:
         f"qdist simulate: task={report['task']} method={report['method']}",
         f"  {'':16}{'ledger':>16}{'formula':>16}",
     ]
-    for k in ("qubits", "classical_bits", "messages", "copies"):
-        lines.append(f"  {k:16}{report[k]:>16}{report['formula'][k]:>16}")
+    for k in ("qubits", "classical_bits", "messages", "copies", "ebits", "transmissions"):
+        f = report["formula"].get(k, 0)
+        lines.append(f"  {k:16}{report[k]:>16}{f if isinstance(f, int) else f'{f:.1f} (mean)':>16}")
     lines.append(f"  matches formula: {report['matches_formula']}")
+    if report.get("network_seconds"):
+        expected = report.get("details", {}).get("expected_network_seconds")
+        tail = f" (closed form {expected:.6g} s)" if expected is not None else ""
+        lines.append(f"  network time: {report['network_seconds']:.6g} s{tail}")
     est, ex = np.atleast_1d(report["estimate"]), np.atleast_1d(report["exact"])
     show = min(len(est), 6)
     lines.append(f"  estimate: {np.array2string(est[:show], precision=4)}{' …' if len(est) > show else ''}")
