@@ -384,8 +384,10 @@ def run_training(
     samples = int(options.get("samples", 1))
     ledger, formula, losses, seconds, expected = Ledger(), CostTotals(), [], [], []
     g_est = g_ex = np.zeros(spec.num_params)
+    g_noisy = None
     for t in range(steps):
         est, ex, fs, step, step_copies = [], [], [], Ledger(), []
+        noisy: list = []  # the exact noisy gradients (= ex on noiseless links)
         for i in range(batch):
             model = build_model(spec, rng.normal(size=spec.features), theta)
             g, gx, f, led, det = _gradient_sample(
@@ -393,6 +395,7 @@ def run_training(
             )
             est.append(g)
             ex.append(gx)
+            noisy.append(det.pop("noisy_exact", gx))
             fs.append(f)
             step = step + led
             copies = _formula_copies(method, det)
@@ -407,6 +410,7 @@ def run_training(
         seconds.append(network_seconds(step, links))  # the steps run one after the other
         expected.append(gradient_step_seconds(spec, method, eps, dlt, b, step_copies, links=links))
         g_est, g_ex = np.mean(est, axis=0), np.mean(ex, axis=0)
+        g_noisy = np.mean(noisy, axis=0) if is_noisy(chans) else None
         parts = [
             p - lr * g_est[ix] for p, ix in zip(split_params(spec, theta), param_index(spec), strict=True)
         ]
@@ -433,6 +437,7 @@ def run_training(
             "expected_network_seconds": math.fsum(expected),
             **({} if links.ideal else {"links": links.to_dict()}),
         },
+        noisy_exact=g_noisy,
     )
 
 

@@ -11,6 +11,7 @@ checks use fixed seeds and bounds from the estimators' variance, as commented.
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from qdist.network.links import IDEAL, Link, Links
 from qdist.network.model import ModelSpec, build_model, random_model
 from qdist.network.noisy import hop_channels, hop_cuts, noisy_forward, noisy_readout
-from qdist.network.protocols import forward, run_gradient, run_inference
+from qdist.network.protocols import forward, run_gradient, run_inference, run_training
 from qdist.sim.channels import Channel, pauli_factors
 from qdist.sim.execute import state
 from qdist.sim.gates import pauli_string_matrix
@@ -195,3 +196,32 @@ def test_flat_state_is_the_parties_state():  # the cut points are where the part
         model.flat_circuit(), model.flat_params(), state=model.initial_state(), data=model.flat_data()
     )
     np.testing.assert_allclose(psi, forward(model), atol=1e-12)
+
+
+def test_training_reports_the_noisy_gradient():
+    links = _links("depolarizing:0.2")
+    r = run_training(PIPE, "exact", 0.3, 0.1, 1, steps=1, links=links)
+    # "exact" under noise estimates the exact noisy gradient (the mean over the batch of one sample)
+    np.testing.assert_allclose(r.estimate, r.noisy_exact, atol=1e-12)
+    assert np.max(np.abs(r.bias)) > 1e-3
+    clean = run_training(PIPE, "exact", 0.3, 0.1, 1, steps=1)
+    np.testing.assert_array_equal(clean.exact, r.exact)  # same data, θ: the noiseless reference
+    assert np.all(clean.bias == 0)
+
+
+def test_cli_reports_the_noisy_value(capsys):
+    # the issue's check: |⟨O⟩| shrinks through depolarizing links and the estimate tracks the noisy
+    # value within its error bar σ = √((1 − f̃²)/S) (4σ: fails w.p. < 1e-4); seed 6 has a large |f|
+    from qdist.cli.main import main
+
+    argv = ["simulate", "--task", "inference", "--features", "16", "--layers", "4", "--schedule"]
+    argv += ["interleaved", "--link-noise", "depolarizing:0.2", "--seed", "6", "--epsilon", "0.05"]
+    assert main([*argv, "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    f, S = r["noisy_exact"][0], r["details"]["shots"]
+    sigma = np.sqrt((1 - f**2) / S)
+    assert abs(f) < abs(r["exact"][0]) and r["bias"][0] == pytest.approx(f - r["exact"][0])
+    assert abs(r["estimate"][0] - f) < 4 * sigma < abs(r["estimate"][0] - r["exact"][0])
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "noisy exact:" in text and "bias (noisy − exact):" in text
