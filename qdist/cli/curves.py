@@ -3,13 +3,15 @@
     qdist curves --out DIR [--task inference|gradient|training] [--n-max 60] [--epsilon 0.1[,0.05…]]
                  [--layers 2[,4…]] [--parties 2[,3…]] [--model diag|hea] [--margin sqrtN|γ]
                  [--sim-max-n n] [--scheduler processes|serial|tcp://host:port] [--workers k]
-                 [--no-progress]
+                 [--no-progress] [--metric volume|time] [link flags: --link-loss P --transport …]
 
 Writes DIR/curves.csv, DIR/curves.json, DIR/crossover.json and DIR/curves.png (atomically) and
 prints a one-line summary per quantum scheme (see [`qdist.reports.curves`][qdist.reports.curves]). The simulated
 points run on local spawned processes, or on a Dask cluster with ``--scheduler tcp://host:port`` (or
 the ``QDIST_SCHEDULER`` environment variable); see `qdist.scale.executor`. Exit code 1 when some
-simulated points failed (the others are written).
+simulated points failed (the others are written). The link flags (`qdist.cli.link_args`) make the
+quantum schemes' links physical; ``--metric time`` also writes DIR/curves_time.png (network time
+against N).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import math
 
 from qdist.cli.args import flag_map, flag_message, parse_float, parse_int
+from qdist.cli.link_args import add_link_arguments, links_from_args
 from qdist.cli.simulate import _FLAGS as _SIMULATE_FLAGS
 from qdist.io import output_lock
 from qdist.network.spec import DEFAULT_MODEL as _D
@@ -78,6 +81,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="local worker processes (default: cores; ignored with a Dask scheduler)",
     )
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument(
+        "--metric", default="volume", help="volume | time (time also writes curves_time.png; default volume)"
+    )
+    add_link_arguments(p)
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     return p
 
@@ -99,6 +106,8 @@ def _settings(args) -> dict:
     margin = args.margin
     if margin.lower() != "sqrtn":
         margin = parse_float(margin, "--margin")
+    if args.metric not in ("volume", "time"):
+        raise ValueError(f"--metric: expected volume or time, got {args.metric!r}")
     return dict(
         task=args.task,
         n_max=parse_int(args.n_max, "--n-max"),
@@ -117,6 +126,8 @@ def _settings(args) -> dict:
         progress=args.progress,
         scheduler=args.scheduler,
         workers=None if args.workers is None else parse_int(args.workers, "--workers"),
+        links=links_from_args(args),
+        metric=args.metric,
     )
 
 

@@ -264,6 +264,12 @@ class Links:
         }
 
     @classmethod
+    def from_dict(cls, d: Mapping) -> Links:
+        """The inverse of `to_dict` (hop keys ``"sender->receiver"``)."""
+        per_hop = {tuple(k.split("->")): Link.from_dict(v) for k, v in d.get("per_hop", {}).items()}
+        return cls(Link.from_dict(d.get("default", {})), per_hop)
+
+    @classmethod
     def uniform(cls, link: Link) -> Links:
         """Every hop the same ``link``."""
         return cls(link, {})

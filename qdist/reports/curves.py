@@ -6,7 +6,10 @@ for the small sizes (n ≤ ``sim_max_n``), and writes, atomically (temp file + `
 
 * ``curves.csv`` — one row per (scheme, N, ε, L, K, source): ``task, problem, scheme, kind, N, n,
   epsilon, layers, parties, qubits, classical_bits, communication, messages, copies, source,
-  formula_match`` (``source`` is ``formula`` or ``simulated``; ``communication`` = qubits + bits;
+  formula_match, ebits, transmissions, network_seconds`` (``source`` is ``formula`` or
+  ``simulated``; ``communication`` = qubits + ebits + bits; ``transmissions`` the expectation under
+  the links' loss; ``network_seconds`` the expected time of a quantum scheme's formula row,
+  [the time model][link-models-time], empty otherwise;
   ``formula_match`` on simulated rows: the ledger equals the closed form — for ``tomography``, whose
   copies are random and whose line is the worst-case bound, the ledger is below it);
 * ``curves.json`` — the same rows with the configuration;
@@ -15,7 +18,11 @@ for the small sizes (n ≤ ``sim_max_n``), and writes, atomically (temp file + `
   to the exact integer N by bisection on the closed forms (null if it never is), and the same
   against each classical scheme;
 * ``curves.png`` — log-log lines (closed forms) with simulated points as markers, crossovers
-  marked.
+  marked; with ``metric="time"`` also ``curves_time.png`` — the quantum schemes' network time
+  against N ([`plot_time_curves`][qdist.reports.plots.time_curves.plot_time_curves]).
+
+``links`` ([link models][link-models]) apply to the quantum schemes, closed forms and simulated
+points alike (the classical baselines keep their ideal classical links).
 
 Problems: ``model`` (the compositional model ([the model][compositional-model]); quantum vs pipeline / ship-data /
 ship-model) and, for inference, ``linear`` (sign⟨w, x⟩ at margin γ, default the worst case
@@ -35,6 +42,7 @@ from qdist.network import costs
 from qdist.network.costs import CostTotals
 from qdist.network.importance import importance_applies
 from qdist.network.linear import resolve_margin
+from qdist.network.links import IDEAL, Links, check_links
 from qdist.network.model import ModelSpec
 from qdist.network.spec import DEFAULT_MODEL
 
@@ -67,7 +75,11 @@ COLUMNS = (
     "copies",
     "source",
     "formula_match",
+    "ebits",
+    "transmissions",
+    "network_seconds",
 )
+METRICS = ("volume", "time")
 TASKS = ("inference", "gradient", "training")
 #: Largest register simulated by default (seconds per point grow with n: compile + shots).
 DEFAULT_SIM_MAX_N = {"inference": 6, "gradient": 2, "training": 1}
@@ -85,7 +97,7 @@ def _importance_note(cfg: dict) -> str:
     return f"does not apply to this model: {why}"
 
 
-def _row(task, sch: Scheme, N: int, cfg: dict, t: CostTotals, source: str, match) -> dict:
+def _row(task, sch: Scheme, N: int, cfg: dict, t: CostTotals, source: str, match, seconds="") -> dict:
     return {
         "task": task,
         "problem": sch.problem,
@@ -103,6 +115,9 @@ def _row(task, sch: Scheme, N: int, cfg: dict, t: CostTotals, source: str, match
         "copies": t.copies,
         "source": source,
         "formula_match": match,
+        "ebits": t.ebits,
+        "transmissions": t.transmissions,
+        "network_seconds": seconds,
     }
 
 
@@ -139,6 +154,8 @@ def run_curves(
     scheduler: str | None = None,
     workers: int | None = None,
     operating_points: Sequence[dict] = (),
+    links: Links = IDEAL,
+    metric: str = "volume",
 ) -> dict:
     """Sweep N = 2¹ … 2^{n_max}, write curves.csv/json, crossover.json and curves.png to ``out_dir``.
 
@@ -165,6 +182,9 @@ def run_curves(
 
     if task not in TASKS:
         raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {task!r}")
+    if metric not in METRICS:
+        raise ValueError(f"metric: expected one of {', '.join(METRICS)}, got {metric!r}")
+    links = check_links(links)
     n_max = costs.check_count(n_max, "n_max")
     if n_max > 200:
         raise ValueError(f"n_max: expected at most 200, got {n_max}")
@@ -201,6 +221,7 @@ def run_curves(
                         "margin": margin,
                         "steps": steps,
                         "batch": batch,
+                        **({} if links.ideal else {"links": links.to_dict()}),
                     }
                 )
     out = Path(out_dir)
@@ -215,7 +236,8 @@ def run_curves(
                 name = task_name(task, sch.name, N, cfg)
                 t = sch.cost(N)
                 formula[name] = (sch, N, cfg, t)
-                slots.append((name, _row(task, sch, N, cfg, t, "formula", "")))
+                sec = sch.seconds(N) if sch.seconds is not None else ""
+                slots.append((name, _row(task, sch, N, cfg, t, "formula", "", sec)))
     simulated: dict[str, dict] = {}
 
     def current_rows() -> list[dict]:
@@ -245,7 +267,7 @@ def run_curves(
         sch, N, cfg, t = formula[name]
         sim = CostTotals(**value)
         # tomography consumes a random number of copies: its line is an upper bound
-        match = sim.communication <= t.communication if sch.name == "tomography" else sim == t
+        match = sim.communication <= t.communication if sch.name == "tomography" else costs.matches(value, t)
         simulated[name] = _row(task, sch, N, cfg, sim, "simulated", match)
         if time.monotonic() - last_write[0] > 2.0:
             write_tables(current_rows())
@@ -318,6 +340,12 @@ def run_curves(
             operating_points=tuple(operating_points),
         ),
     )
+    extra_files = ()
+    if metric == "time":
+        from qdist.reports.plots.time_curves import plot_time_curves
+
+        atomic_write_bytes(out / "curves_time.png", plot_time_curves(first_rows, title))
+        extra_files = (("time_png", "curves_time.png"),)
     files = {
         k: str(out / f)
         for k, f in (
@@ -325,6 +353,7 @@ def run_curves(
             ("json", "curves.json"),
             ("crossover", "crossover.json"),
             ("png", "curves.png"),
+            *extra_files,
         )
     }
     return {

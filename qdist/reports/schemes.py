@@ -19,7 +19,9 @@ from qdist.network.importance import (
     importance_inference_cost,
 )
 from qdist.network.linear import gap_hamming_bits, linear_cost
+from qdist.network.links import IDEAL, Links
 from qdist.network.model import ModelSpec
+from qdist.network.timing import gradient_step_seconds, inference_seconds
 from shadows.tomography_model import model_segment_copies
 
 GRADIENT_SCHEMES = ("param-shift", "shadow", "tomography")
@@ -31,6 +33,12 @@ class Scheme:
     problem: str
     kind: str  # "quantum" | "classical" (a protocol: an upper bound) | "lower-bound"
     cost: Callable[[int], CostTotals]  # N -> closed-form totals
+    seconds: Callable[[int], float] | None = None  # N -> expected network time (quantum schemes)
+
+
+def cfg_links(cfg: dict) -> Links:
+    """The links of a curve configuration (``cfg["links"]``, a `Links.to_dict`; ideal without)."""
+    return Links.from_dict(cfg["links"]) if cfg.get("links") else IDEAL
 
 
 #: The classical lower bound for the hard family of instances behind the exponential separation:
@@ -92,21 +100,34 @@ def tomography_model_scheme(cfg: dict, steps: int, batch: int) -> Scheme:
         copies = [
             model_segment_copies(costs.copy_shape(spec, s), eps, dlt) for s in range(len(spec.segments))
         ]
-        return costs.quantum_gradient_cost(spec, "tomography", eps, dlt, b, copies=copies, batch=batch).scale(
-            steps
-        )
+        return costs.quantum_gradient_cost(
+            spec, "tomography", eps, dlt, b, copies=copies, batch=batch, links=cfg_links(cfg)
+        ).scale(steps)
 
-    return Scheme("tomography-model", "model", "quantum", cost)
+    def seconds(N: int) -> float:
+        spec = _spec(N, cfg)
+        copies = [
+            model_segment_copies(costs.copy_shape(spec, s), eps, dlt) for s in range(len(spec.segments))
+        ]
+        t = gradient_step_seconds(spec, "tomography", eps, dlt, b, copies, batch=batch, links=cfg_links(cfg))
+        return steps * t
+
+    return Scheme("tomography-model", "model", "quantum", cost, seconds)
 
 
 def schemes_for(task: str, cfg: dict) -> list[Scheme]:
     """The schemes of one task for one (ε, L, K) configuration."""
     eps, dlt, b = cfg["epsilon"], cfg["delta"], cfg["bits"]
+    links = cfg_links(cfg)
     out: list[Scheme] = []
     if task == "inference":
         out.append(
             Scheme(
-                "quantum", "model", "quantum", lambda N: costs.quantum_inference_cost(_spec(N, cfg), eps, dlt)
+                "quantum",
+                "model",
+                "quantum",
+                lambda N: costs.quantum_inference_cost(_spec(N, cfg), eps, dlt, links=links),
+                lambda N: inference_seconds(_spec(N, cfg), eps, dlt, links=links),
             )
         )
         for s in costs.CLASSICAL_SCHEMES:
@@ -151,8 +172,11 @@ def schemes_for(task: str, cfg: dict) -> list[Scheme]:
                 "model",
                 "quantum",
                 lambda N, meth=meth: costs.quantum_gradient_cost(
-                    _spec(N, cfg), meth, eps, dlt, b, batch=B
+                    _spec(N, cfg), meth, eps, dlt, b, batch=B, links=links
                 ).scale(T),
+                lambda N, meth=meth: (
+                    T * gradient_step_seconds(_spec(N, cfg), meth, eps, dlt, b, batch=B, links=links)
+                ),
             )
         )
     out.append(tomography_model_scheme(cfg, T, B))

@@ -13,7 +13,7 @@ import numpy as np
 
 from qdist.network.costs import CostTotals
 from qdist.network.linear import resolve_margin
-from qdist.reports.schemes import IMPORTANCE, Scheme, _spec, schemes_for
+from qdist.reports.schemes import IMPORTANCE, Scheme, _spec, cfg_links, schemes_for
 
 # ------------------------------------------------------------------------------------------------
 # simulated points
@@ -61,15 +61,27 @@ def simulate_point(task: str, sch: Scheme, N: int, cfg: dict, seed: int) -> Cost
             led = classical_ledger(model, sch.name, "gradient", b, batch=cfg["batch"])
             return CostTotals(**led.totals()).scale(cfg["steps"])
         return CostTotals(**classical_ledger(model, sch.name, task, b).totals())
+    links = cfg_links(cfg)
     if task == "inference":
-        return CostTotals(**run_inference(random_model(spec, seed), eps, dlt, seed).totals)
+        return CostTotals(**run_inference(random_model(spec, seed), eps, dlt, seed, links=links).totals)
     if sch.name not in methods():
         return None
     if task == "gradient":
-        r = run_gradient(random_model(spec, seed), sch.name, eps, dlt, seed, bits=b, reference=False)
+        r = run_gradient(
+            random_model(spec, seed), sch.name, eps, dlt, seed, bits=b, reference=False, links=links
+        )
         return CostTotals(**r.totals)
     r = run_training(
-        spec, sch.name, eps, dlt, seed, steps=cfg["steps"], batch=cfg["batch"], bits=b, reference=False
+        spec,
+        sch.name,
+        eps,
+        dlt,
+        seed,
+        steps=cfg["steps"],
+        batch=cfg["batch"],
+        bits=b,
+        reference=False,
+        links=links,
     )
     return CostTotals(**r.totals)
 
@@ -102,7 +114,8 @@ def simulate_task(task: str, scheme: str, N: int, cfg: dict, seed: int) -> dict 
 
 
 def task_name(task: str, scheme: str, N: int, cfg: dict) -> str:
-    return f"{task}/{scheme}/N={N}/eps={cfg['epsilon']}/L={cfg['layers']}/K={cfg['parties']}"
+    links = f"/links={cfg_links(cfg).default}" if cfg.get("links") else ""  # a resume keeps its links
+    return f"{task}/{scheme}/N={N}/eps={cfg['epsilon']}/L={cfg['layers']}/K={cfg['parties']}{links}"
 
 
 def simulation_tasks(task: str, configs: Sequence[dict], grid: Sequence[int], sim_max_n: int, seed: int):

@@ -52,6 +52,9 @@ CLI = [
     (["simulate", "--method", "ship-data", "--transport", "teleport"], "--transport"),
     # qdist curves
     (["curves"], "--out"),
+    (["curves", "--out", "{out}", "--metric", "speed"], "--metric"),
+    (["curves", "--out", "{out}", "--link-loss", "2"], "--link-loss"),
+    (["curves", "--out", "{out}", "--transport", "fax"], "--transport"),
     (["curves", "--out", "{file}"], "--out"),
     (["curves", "--out", "{out}", "--n-max", "0"], "--n-max"),
     (["curves", "--out", "{out}", "--n-max", "1000"], "--n-max"),
