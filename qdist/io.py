@@ -108,3 +108,16 @@ def output_lock(folder, name: str = "out") -> Iterator[Path]:
         with contextlib.suppress(OSError):
             os.unlink(path)
         fh.close()
+
+
+def cache_dir(create: bool = True) -> Path:
+    """``$QDIST_CACHE`` if set, else ``~/.cache/qdist`` (created on first use unless ``create`` is
+    false); a one-line ``ValueError`` naming ``QDIST_CACHE`` when that path is a file."""
+    env = os.environ.get("QDIST_CACHE")
+    path = Path(env or os.path.join(os.path.expanduser("~"), ".cache", "qdist"))
+    if path.exists() and not path.is_dir():
+        name = "QDIST_CACHE" if env else "cache"
+        raise ValueError(f"{name}: {path} is a file, expected a folder")
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -10,26 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import pickle
 from pathlib import Path
 
 import numpy as np
 
-from qdist.io import atomic_write_bytes  # noqa: F401 (re-exported)
-
-
-def cache_dir(create: bool = True) -> Path:
-    """``$QDIST_CACHE`` if set, else ``~/.cache/qdist`` (created on first use unless ``create`` is
-    false); a one-line ``ValueError`` naming ``QDIST_CACHE`` when that path is a file."""
-    env = os.environ.get("QDIST_CACHE")
-    path = Path(env or os.path.join(os.path.expanduser("~"), ".cache", "qdist"))
-    if path.exists() and not path.is_dir():
-        name = "QDIST_CACHE" if env else "cache"
-        raise ValueError(f"{name}: {path} is a file, expected a folder")
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+from qdist.io import atomic_write_bytes, cache_dir  # noqa: F401 (re-exported)
 
 
 def atomic_write_json(path, obj) -> Path:

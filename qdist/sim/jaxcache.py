@@ -39,7 +39,7 @@ def enable_compile_cache() -> str | None:
         if jax.config.jax_compilation_cache_dir:  # the user's own choice wins
             _STATE["dir"] = jax.config.jax_compilation_cache_dir
             return compile_cache_dir()
-        from qdist.backends.cache import cache_dir
+        from qdist.io import cache_dir
 
         try:
             path = cache_dir() / "jax"
