@@ -259,6 +259,8 @@ def _table(report: dict) -> str:
         )
         lines.append(f"  bias (noisy − exact): {np.array2string(bias[:show], precision=4)}")
     lines.append(f"  max |estimate − exact| = {report['max_abs_error']:.4g}")
+    if "max_abs_error_noisy" in report and np.any(np.atleast_1d(report["bias"]) != 0):
+        lines.append(f"  max |estimate − noisy exact| = {report['max_abs_error_noisy']:.4g}")
     if "classical" in report and "schemes" in report["classical"]:
         cl = report["classical"]["schemes"]
         lines.append(

@@ -51,6 +51,13 @@ class ProtocolResult:
     def error(self) -> float:
         return float(np.max(np.abs(np.asarray(self.estimate) - np.asarray(self.exact))))
 
+    @property
+    def noisy_error(self) -> float:
+        """max |estimate − noisy_exact|: the estimator's own error, the value it converges to being the
+        noisy one (equal to `error` on noiseless links)."""
+        target = self.exact if self.noisy_exact is None else self.noisy_exact
+        return float(np.max(np.abs(np.asarray(self.estimate) - np.asarray(target))))
+
     def to_dict(self) -> dict:
         t = self.totals
         return {
@@ -66,6 +73,7 @@ class ProtocolResult:
             "noisy_exact": _jsonable(self.exact if self.noisy_exact is None else self.noisy_exact),
             "bias": _jsonable(self.bias),
             "max_abs_error": self.error,
+            "max_abs_error_noisy": self.noisy_error,
             "by_link": self.ledger.by_link(),
             "by_purpose": self.ledger.by_purpose(),
             "privacy": self.privacy,

@@ -101,6 +101,9 @@ def test_depolarizing_shrinks_the_readout_and_the_estimate_tracks_the_noisy_valu
     assert np.all(np.abs(noisy.estimate - noisy.noisy_exact) < 4 * sigma)
     assert noisy.details["noise_simulation"] == "density matrix"
     assert noisy.totals == clean.totals  # noise changes the values, not the communication
+    assert noisy.noisy_error < 4 * sigma.max() < noisy.error  # the report's two error lines
+    assert clean.noisy_error == clean.error
+    assert noisy.to_dict()["max_abs_error_noisy"] == noisy.noisy_error
 
 
 @pytest.mark.parametrize("kind", ["depolarizing", "amplitude-damping"])
