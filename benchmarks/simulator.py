@@ -10,7 +10,9 @@ Targets (issue 2): qdist gradient ≥ 3× faster than the fastest competitor's g
 ≤ 3× its own forward; peak gradient memory independent of the number of parameters (XLA's compiled
 temp-buffer size at fixed n while the depth grows; plain JAX autodiff shown for contrast).
 
-Run: ``python benchmarks/simulator.py [--quick]``; writes ``benchmarks/results/simulator.json``.
+Run: ``python benchmarks/simulator.py [--quick] [--engines]``; writes ``benchmarks/results/simulator.json``.
+``--engines`` also runs `simulator_engines` (issue 16: interpreter, first calls, cold process, qulacs,
+qsimcirq, tensorcircuit-ng, batches, memory, bandwidth).
 """
 
 from __future__ import annotations
@@ -142,7 +144,12 @@ def memory_scaling(n: int, depths: list[int]) -> list[dict]:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    ap.add_argument("--engines", action="store_true", help="also run simulator_engines.py")
     args = ap.parse_args(argv)
+    if args.engines:
+        import simulator_engines
+
+        simulator_engines.main(["--quick"] if args.quick else [])
     cases = [(8, 4)] if args.quick else [(12, 10), (16, 8)]
     repeats = 3 if args.quick else 9
     results = []
