@@ -3,8 +3,9 @@
 A new circuit runs on the interpreter (`qdist.sim.interpret`, compiled once per register size);
 a circuit called often gets its own unrolled program, compiled in the background and cached by the
 content fingerprint of (circuit, observable, dtype, batching) — `qdist.sim.routing` chooses, and
-``QDIST_SIM_MODE`` forces one ([the interpreter][interpreter]). ``dtype="complex64"`` halves memory
-and time; its gradients agree with complex128 to about 1e-6 (measured, see the simulator page).
+``QDIST_SIM_MODE`` forces one ([the interpreter][interpreter]). ``dtype="complex64"`` halves memory;
+its gradients agree with complex128 to ~2e-7 absolute (measured at n = 8 and 12, L = 9; tested at
+1e-5).
 """
 
 from __future__ import annotations
