@@ -17,12 +17,14 @@ import json
 import math
 
 from qdist.cli.args import flag_message, parse_float, parse_int
+from qdist.cli.link_args import add_link_arguments, links_from_args
 from qdist.io import output_lock
 from qdist.network.spec import DEFAULT_MODEL as _D
 from qdist.validate import check_batch_size, check_output_dir
 
 #: API argument names → command-line flags (for one-line errors that name the flag).
 FLAGS = {
+    "links": "--link-noise",
     "dataset": "--dataset",
     "data": "--data",
     "label": "--label",
@@ -117,6 +119,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     b.add_argument("--mlp-lr", dest="mlp_lr", default="0.01", help="MLP learning rate (default 0.01)")
     b.add_argument("--no-baseline", dest="baseline", action="store_false", help="skip the MLP")
+    add_link_arguments(p)
     r = p.add_argument_group("output")
     r.add_argument("--out", default="results/train", help="output folder (default results/train)")
     r.add_argument("--resume", action="store_true", help="continue from the checkpoints in --out")
@@ -170,6 +173,7 @@ def parse_args(args) -> dict:
         engine=args.engine,
         spsa_samples=parse_int(args.spsa_samples, "--spsa-samples"),
         spsa_c=parse_float(args.spsa_c, "--spsa-c"),
+        links=links_from_args(args),
     )
     configs = []
     for meth in methods:
@@ -268,7 +272,7 @@ def _train_and_report(args, s, dataset, task) -> int:
         plots=args.plots,
     )
     if args.json:
-        out = {name: {k: m[k] for k in _SUMMARY} for name, m in report["models"].items()}
+        out = {name: {k: m[k] for k in _summary_keys()} for name, m in report["models"].items()}
         for name, sw in sweeps.items():
             out[name]["test_accuracy_vs_noise"] = dict(zip(sw["strengths"], sw["test_accuracy"], strict=True))
         print(json.dumps(out))
@@ -308,17 +312,10 @@ def _write_noise_plot(out_dir, sweeps: dict, task: str) -> str:
     return str(path)
 
 
-_SUMMARY = (
-    "task",
-    "kind",
-    "method",
-    "test_accuracy",
-    "train_accuracy",
-    "qubits_sent",
-    "classical_bits_sent",
-    "gradient_copies",
-    "wall_seconds",
-)
+def _summary_keys() -> tuple[str, ...]:
+    from qdist.reports.training import SUMMARY_FIELDS  # the report's summary fields, named once
+
+    return ("task", "kind", "method", *SUMMARY_FIELDS)
 
 
 def _task_name(dataset) -> str:

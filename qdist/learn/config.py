@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from qdist.gradients import get_estimator
 from qdist.network import costs
+from qdist.network.links import IDEAL, Links, check_links
 from qdist.network.spec import DEFAULT_MODEL
 from qdist.validate import check_epochs, check_int, check_positive
 
@@ -56,6 +57,10 @@ class TrainConfig:
         engine: ``"auto"``, ``"batched"`` or ``"protocol"`` (module docstring).
         spsa_samples, spsa_c: SPSA directions per gradient and perturbation size.
         head_scale: initial ``scale_c`` of the classical head (logits span ±head_scale).
+        links: the [link models][link-models] of the network (default ideal): their loss, transport
+            and time terms enter the ledger's closed forms, their noise channels the readouts,
+            gradients and evaluation (density matrices, n ≤ 10; ``exact``, ``param-shift`` and
+            ``spsa`` only — `qdist.network.noisy`).
     """
 
     layers: int = DEFAULT_MODEL["layers"]
@@ -78,6 +83,7 @@ class TrainConfig:
     spsa_samples: int = 1
     spsa_c: float = 0.1
     head_scale: float = 3.0
+    links: Links = IDEAL
 
     def __post_init__(self):
         _int(self.layers, "layers")
@@ -120,6 +126,10 @@ class TrainConfig:
         _int(self.spsa_samples, "spsa_samples")
         _pos(self.spsa_c, "spsa_c")
         _pos(self.head_scale, "head_scale")
+        object.__setattr__(self, "links", check_links(self.links))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "links"}
+        if not self.links.ideal:  # ideal links keep the fingerprints of earlier runs
+            out["links"] = self.links.to_dict()
+        return out

@@ -96,6 +96,8 @@ class TrainResult:
             "train_loss": self.final.get("train_loss"),
             "qubits_sent": t["qubits"],
             "classical_bits_sent": t["classical_bits"],
+            "ebits_sent": t.get("ebits", 0),
+            "transmissions": t.get("transmissions", t["qubits"]),
             "messages": t["messages"],
             "gradient_copies": int(grad.get("copies", 0)),
             "copies": t["copies"],

@@ -25,6 +25,8 @@ from qdist.network import costs
 from qdist.network.costs import CostTotals, shots_for
 from qdist.network.ledger import CLASSICAL, Ledger, Message
 from qdist.network.model import ModelSpec, build_model, encode_samples, flat_circuit, num_qubits
+from qdist.network.noisy import check_method, hop_channels, hop_cuts, is_noisy
+from qdist.sim.noise import DENSITY_MAX_QUBITS
 from qdist.sim.observables import pauli
 
 #: ledger categories of a quantum training step (module docstring)
@@ -86,6 +88,7 @@ class QuantumTrainer:
             )
         self.engine = engine
         self.method = config.method
+        self.links, self.device = self._links_and_device()
         idx = np.arange(2**m)
         #: Z_c eigenvalue of each outcome on the readout wires 0…m−1, (2^m, m)
         self.z_signs = np.stack([1.0 - 2.0 * ((idx >> (m - 1 - c)) & 1) for c in range(m)], axis=1)
@@ -99,6 +102,23 @@ class QuantumTrainer:
         self.states_te, self.data_te = encode_samples(self.spec, dataset.x_test)
         self.label_bits = max(1, math.ceil(math.log2(M)))
         self.per_sample, self.per_step = self._closed_forms(eps, dlt, b)
+
+    def _links_and_device(self):
+        """The checked links and the device the readouts and gradients run on: the exact simulator,
+        or on noisy links the density-matrix device with the links' channels at the hops."""
+        links = self.config.links.check(self.spec.network)
+        channels = hop_channels(self.spec, links)
+        if not is_noisy(channels):
+            return links, ExactDevice()
+        check_method(self.method, channels)
+        if self.spec.n > DENSITY_MAX_QUBITS:
+            raise ValueError(
+                f"links: training through noisy links simulates density matrices of n ≤ "
+                f"{DENSITY_MAX_QUBITS} qubits, got n = {self.spec.n}"
+            )
+        from qdist.devices.noisy import NoisyDevice
+
+        return links, NoisyDevice(hop_cuts(self.spec), channels)
 
     # ---- sizes and costs ------------------------------------------------------------------------
     def _estimator_options(self) -> dict:
@@ -139,7 +159,9 @@ class QuantumTrainer:
         per_step = dict.fromkeys(QUANTUM_CATEGORIES, zero)
         if not self.communicates:
             return per_sample, per_step
-        per_sample["inference"] = costs.quantum_inference_cost(spec, eps, dlt, result_to="last")
+        per_sample["inference"] = costs.quantum_inference_cost(
+            spec, eps, dlt, result_to="last", links=self.links
+        )
         if spec.last_owner != 0:
             per_sample["label"] = CostTotals(0, self.label_bits, 1, 0)
         if self.estimator.ancilla:
@@ -148,7 +170,14 @@ class QuantumTrainer:
         if copies is None:  # copies known only per run
             return per_sample, per_step
         sample, step = costs.gradient_parts(
-            spec, self.estimator, eps, dlt, b, copies=copies, samples=self.config.spsa_samples
+            spec,
+            self.estimator,
+            eps,
+            dlt,
+            b,
+            copies=copies,
+            samples=self.config.spsa_samples,
+            links=self.links,
         )
         per_sample["gradient"] = sample.scale(m)
         per_step["gradient result"] = step
@@ -233,18 +262,27 @@ class QuantumTrainer:
         return grads, stats, charges
 
     def _gradient(self, theta, observable, states, data, seed) -> np.ndarray:
-        """∂f/∂θ ``(B, P)`` for every sample of the batch: ONE estimator call with the batch."""
+        """∂f/∂θ ``(B, P)`` for every sample of the batch: ONE estimator call with the batch. On noisy
+        links the ``exact`` reference is the exact gradient of the noisy value (parameter shift
+        evaluated exactly on the density matrices)."""
+        inputs = {"state": states, "data": data}
+        if not isinstance(self.device, ExactDevice):
+            if self.method == "exact":
+                return grad(
+                    self.circuit, theta, observable, "param-shift", device=self.device, shots=None, **inputs
+                ).value
+            inputs["device"] = self.device
         opts = dict(self.options)
         if "seed" in self.estimator.defaults:
             opts["seed"] = seed
-        return grad(self.circuit, theta, observable, self.estimator, state=states, data=data, **opts).value
+        return grad(self.circuit, theta, observable, self.estimator, **inputs, **opts).value
 
     def _readout_values(self, theta, states, data, shots, seed) -> np.ndarray:
         """⟨Z_c⟩ ``(B, m)``: ``shots`` computational-basis outcomes on the readout wires per sample
         (sampled on the exact device), or exact (``shots=None``)."""
         rows = np.repeat(theta[None, :], states.shape[0], axis=0)
         run = Run(self.circuit, rows, tuple(range(self.m)), shots, states, data)
-        (out,) = ExactDevice().run([run], seed)
+        (out,) = self.device.run([run], seed)
         return np.asarray(out) @ self.z_signs / (1 if shots is None else shots)
 
     def _step_protocol(self, params, idx, rng):
@@ -266,7 +304,9 @@ class QuantumTrainer:
             if not self.communicates:
                 f_hat[i] = model.exact_values()
             else:
-                inf = run_inference(model, cfg.epsilon, cfg.delta, seeds[0], result_to="last")
+                inf = run_inference(
+                    model, cfg.epsilon, cfg.delta, seeds[0], result_to="last", links=self.links
+                )
                 f_hat[i] = inf.estimate
                 ledgers["inference"] = ledgers["inference"] + inf.ledger
                 if spec.last_owner != 0:
@@ -282,6 +322,7 @@ class QuantumTrainer:
                     bits=cfg.bits,
                     cls=c,
                     reference=False,
+                    links=self.links,
                     **self.options,
                 )
                 G[i, c] = gr.estimate

@@ -4,7 +4,7 @@
 
 * ``report.json`` — ``{"format", "datasets", "models", "files", ...}``; ``models[name]`` has the
   summary fields ``test_accuracy``, ``train_accuracy``, ``qubits_sent``, ``classical_bits_sent``,
-  ``gradient_copies``, ``wall_seconds`` (plus ``kind``, ``method``, ``task``, losses, messages,
+  ``ebits_sent``, ``transmissions`` (every quantum transmission attempt, lost ones included), ``gradient_copies``, ``wall_seconds`` (plus ``kind``, ``method``, ``task``, losses, messages,
   copies, ``num_params``) and the details: ``communication`` (total and per purpose),
   ``inference_per_sample``, ``model``, ``config``, per-epoch ``history`` (exact losses and
   accuracies, communication of the epoch and cumulative, wall time) and per-step ``steps``;
@@ -31,6 +31,8 @@ SUMMARY_FIELDS = (
     "train_accuracy",
     "qubits_sent",
     "classical_bits_sent",
+    "ebits_sent",
+    "transmissions",
     "gradient_copies",
     "wall_seconds",
 )
