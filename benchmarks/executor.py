@@ -54,8 +54,9 @@ def _timed(tasks, **kw):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a smaller sweep (n ≤ 4)")
+    ap.add_argument("--sim-max-n", type=int, default=None, help="largest simulated n (default 6)")
     args = ap.parse_args(argv)
-    sim_max_n = 4 if args.quick else 6
+    sim_max_n = args.sim_max_n or (4 if args.quick else 6)
     tasks = _sweep(sim_max_n)
     from distributed import LocalCluster
 
@@ -79,6 +80,7 @@ def main(argv=None) -> int:
             "sim_max_n": sim_max_n,
             "tasks": len(tasks),
             "quick": args.quick,
+            "mean_task_seconds_1_process": round(runs["processes_1"] / len(tasks), 3),
         },
         "wall_seconds": {k: round(v, 3) for k, v in runs.items()},
         "cluster_start_seconds": round(cluster_start, 3),
