@@ -8,9 +8,8 @@ PennyLane ``default.qubit`` parameter shift and fourth-order finite differences 
 from __future__ import annotations
 
 import numpy as np
-import pennylane as qml
 import pytest
-from pennylane import numpy as pnp
+from helpers.oracles import finite_difference, pennylane_param_shift, qiskit_expval
 from qiskit.quantum_info import Statevector
 
 import qdist
@@ -21,34 +20,6 @@ ROUTE_ATOL = 1e-12
 GRAD_ATOL = (
     1e-7  # finite differences of step 1e-3, fourth order: error ~h⁴·f⁽⁵⁾ ≈ 1e-12 + rounding/h ≈ 1e-13/1e-3
 )
-
-
-def _qiskit_expval(ref, n, spec, params, terms):
-    sv = Statevector.from_int(0, 2**n).evolve(ref.build_qiskit(n, spec, params, None))
-    return float(np.real(sv.expectation_value(ref.obs_qiskit(terms))))
-
-
-def _pennylane_grad(ref, n, spec, params, terms):
-    dev = qml.device("default.qubit", wires=n)
-
-    @qml.qnode(dev, diff_method="parameter-shift", interface="autograd")
-    def circuit(p):
-        with qml.QueuingManager.stop_recording():
-            ops = ref.build_pennylane(n, spec, p, None, shiftable=True)
-        for op in ops:
-            qml.apply(op)
-        return qml.expval(ref.obs_pennylane(terms))
-
-    return np.asarray(qml.grad(circuit)(pnp.array(params, requires_grad=True)))
-
-
-def _fd(fn, params, h=1e-3):
-    g = np.zeros(len(params))
-    for j in range(len(params)):
-        e = np.zeros(len(params))
-        e[j] = h
-        g[j] = (fn(params - 2 * e) - 8 * fn(params - e) + 8 * fn(params + e) - fn(params + 2 * e)) / (12 * h)
-    return g
 
 
 def _both(monkeypatch, fn):
@@ -82,9 +53,11 @@ def test_random_circuits_match_compiled_and_references(ref, monkeypatch, seed):
     (vi, gi), (vc, gc) = _both(monkeypatch, lambda: qdist.value_and_grad(circuit, params, obs))
     assert abs(vi - vc) < ROUTE_ATOL
     np.testing.assert_allclose(gi, gc, rtol=0, atol=ROUTE_ATOL)
-    assert abs(vi - _qiskit_expval(ref, n, spec, params, terms)) < 1e-10
-    np.testing.assert_allclose(gi, _pennylane_grad(ref, n, spec, params, terms), rtol=0, atol=GRAD_ATOL)
-    fd = _fd(lambda p: _qiskit_expval(ref, n, spec, p, terms), params)
+    assert abs(vi - qiskit_expval(ref, n, spec, params, None, terms)) < 1e-10
+    np.testing.assert_allclose(
+        gi, pennylane_param_shift(ref, n, spec, params, None, terms), rtol=0, atol=GRAD_ATOL
+    )
+    fd = finite_difference(lambda p: qiskit_expval(ref, n, spec, p, None, terms), params)
     np.testing.assert_allclose(gi, fd, rtol=0, atol=GRAD_ATOL)
     si, sc = _both(monkeypatch, lambda: qdist.state(circuit, params))
     np.testing.assert_allclose(si, sc, rtol=0, atol=ROUTE_ATOL)
