@@ -125,6 +125,11 @@ def _zero_state(num_qubits: int, dtype) -> np.ndarray:
 
 @lru_cache(maxsize=512)
 def _compiled(kind: str, circ_fp: str, obs_fp: str | None, axes: tuple, dtype_name: str):
+    # the unrolled programs go to the persistent cache too: a new process, or a sweep's worker,
+    # loads a circuit's program instead of compiling it again (`qdist.sim.jaxcache`)
+    from qdist.sim.jaxcache import enable_compile_cache
+
+    enable_compile_cache()
     circuit = _CIRCUITS[circ_fp]
     if kind == "expval":
         f = make_expval_fn(circuit, _OBSERVABLES[obs_fp])
