@@ -228,14 +228,28 @@ class DistributedModel:
         return z_expectations(psi, self.spec.n, self.spec.classes)
 
 
+def _marginals(table: np.ndarray, n: int, classes: int) -> list[np.ndarray]:
+    """The one-wire marginals ``(2,)`` of wires 0 … classes − 1 of a ``(2ⁿ,)`` table."""
+    t = np.asarray(table).reshape((2,) * n)
+    return [t.sum(axis=tuple(w for w in range(n) if w != c)) for c in range(classes)]
+
+
+def z_from_probabilities(probs, n: int, classes: int) -> np.ndarray:
+    """⟨Z_c⟩ = P(wire c = 0) − P(wire c = 1) for c < classes from outcome probabilities ``(2ⁿ,)``."""
+    return np.asarray([float(m[0] - m[1]) for m in _marginals(probs, n, classes)])
+
+
+def sample_z_from_probabilities(probs, n: int, classes: int, shots: int, seed: int) -> np.ndarray:
+    """Means of the ±1 outcomes of Z_0 … Z_{m−1} over ``shots`` computational-basis measurements
+    drawn exactly (multinomial over the 2ⁿ outcomes) from the probabilities ``probs`` ``(2ⁿ,)``."""
+    probs = np.asarray(probs)
+    counts = np.random.default_rng(seed).multinomial(shots, probs / probs.sum())
+    return np.asarray([(int(m[0]) - int(m[1])) / shots for m in _marginals(counts, n, classes)])
+
+
 def z_expectations(psi, n: int, classes: int) -> np.ndarray:
     """⟨Z_c⟩ for c < classes from a state vector."""
-    probs = (np.abs(np.asarray(psi)) ** 2).reshape((2,) * n)
-    out = []
-    for c in range(classes):
-        marg = probs.sum(axis=tuple(w for w in range(n) if w != c))
-        out.append(float(marg[0] - marg[1]))
-    return np.asarray(out)
+    return z_from_probabilities(np.abs(np.asarray(psi)) ** 2, n, classes)
 
 
 def build_model(spec: ModelSpec, x, params) -> DistributedModel:
@@ -296,5 +310,7 @@ __all__ = [
     "random_instance",
     "random_model",
     "split_params",
+    "sample_z_from_probabilities",
     "z_expectations",
+    "z_from_probabilities",
 ]

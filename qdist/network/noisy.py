@@ -30,7 +30,13 @@ import numpy as np
 
 from qdist.devices.noisy import NoisyDevice
 from qdist.gradients import get_estimator, grad
-from qdist.network.model import DistributedModel, ModelSpec, layer_ops
+from qdist.network.model import (
+    DistributedModel,
+    ModelSpec,
+    layer_ops,
+    sample_z_from_probabilities,
+    z_from_probabilities,
+)
 from qdist.sim.channels import Channel
 from qdist.sim.noise import DENSITY_MAX_QUBITS, apply_channel, density, jump, probabilities
 
@@ -44,7 +50,6 @@ __all__ = [
     "noisy_forward",
     "noisy_gradient",
     "noisy_readout",
-    "sample_z_probs",
 ]
 
 #: Gradient methods that run through noisy links.
@@ -137,25 +142,6 @@ def noisy_forward(
     return psi
 
 
-def _z_from_probs(probs: np.ndarray, n: int, classes: int) -> np.ndarray:
-    p = np.asarray(probs).reshape((2,) * n)
-    return np.asarray(
-        [float(np.diff(-p.sum(axis=tuple(w for w in range(n) if w != c)))[0]) for c in range(classes)]
-    )
-
-
-def sample_z_probs(probs: np.ndarray, n: int, classes: int, shots: int, seed: int) -> np.ndarray:
-    """Means of the ±1 outcomes of Z_0 … Z_{m−1} over ``shots`` computational-basis measurements
-    drawn exactly (multinomial) from the outcome probabilities ``probs`` ``(2ⁿ,)``."""
-    counts = np.random.default_rng(seed).multinomial(shots, probs / probs.sum()).reshape((2,) * n)
-    return np.asarray(
-        [
-            (lambda m: (int(m[0]) - int(m[1])) / shots)(counts.sum(axis=tuple(w for w in range(n) if w != c)))
-            for c in range(classes)
-        ]
-    )
-
-
 def noisy_readout(
     model: DistributedModel, channels: HopChannels, shots: int, seed: int, *, representation: str = "auto"
 ) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -172,8 +158,8 @@ def noisy_readout(
         rho = noisy_forward(model, channels, representation="density")
         probs = probabilities(rho)
         return (
-            sample_z_probs(probs, n, m, shots, seed),
-            _z_from_probs(probs, n, m),
+            sample_z_from_probabilities(probs, n, m, shots, seed),
+            z_from_probabilities(probs, n, m),
             {"noise_simulation": "density matrix"},
         )
     T = min(int(shots), TRAJECTORIES)
@@ -183,8 +169,8 @@ def noisy_readout(
     probs /= probs.sum(axis=1, keepdims=True)
     per = np.full(T, shots // T) + (np.arange(T) < shots % T)
     counts = np.stack([rng.multinomial(int(k), p) for k, p in zip(per, probs, strict=True)]).sum(axis=0)
-    estimate = _z_from_probs(counts / shots, n, m)
-    zt = np.stack([_z_from_probs(p, n, m) for p in probs])  # (T, m): ⟨Z_c⟩ of every trajectory
+    estimate = z_from_probabilities(counts / shots, n, m)
+    zt = np.stack([z_from_probabilities(p, n, m) for p in probs])  # (T, m): ⟨Z_c⟩ of every trajectory
     err = zt.std(axis=0, ddof=1) / np.sqrt(T) if T > 1 else np.full(m, np.nan)
     details = {"noise_simulation": f"{T} trajectories", "noisy_exact_std_error": err.tolist()}
     return estimate, zt.mean(axis=0), details

@@ -41,6 +41,7 @@ from qdist.network.model import (
     assemble_params,
     build_model,
     param_index,
+    sample_z_from_probabilities,
     split_params,
     z_expectations,
 )
@@ -85,13 +86,7 @@ def sample_z(psi: np.ndarray, n: int, classes: int, shots: int, seed: int) -> np
     """Means of the ±1 outcomes of Z_0 … Z_{m−1} over ``shots`` computational-basis measurements,
     sampled exactly (multinomial over the 2ⁿ outcomes) from |ψ|²."""
     probs = np.abs(np.asarray(psi, dtype=np.complex128)) ** 2
-    probs = probs / probs.sum()
-    counts = np.random.default_rng(seed).multinomial(shots, probs).reshape((2,) * n)
-    out = []
-    for c in range(classes):
-        marg = counts.sum(axis=tuple(w for w in range(n) if w != c))
-        out.append((int(marg[0]) - int(marg[1])) / shots)
-    return np.asarray(out)
+    return sample_z_from_probabilities(probs, n, classes, shots, seed)
 
 
 def run_inference(
