@@ -56,6 +56,17 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _log_axes(*axes, ylabel: str | None = None) -> None:
+    """N on a log₂ axis against a log scale, gridded (every panel of these figures)."""
+    for a in axes:
+        a.set_xscale("log", base=2)
+        a.set_yscale("log")
+        a.set_xlabel("N (features)")
+        if ylabel is not None:
+            a.set_ylabel(ylabel)
+        a.grid(True, alpha=0.3)
+
+
 def volume_figure() -> bytes:
     fig, (ax, axt) = plt.subplots(1, 2, figsize=(10.5, 4.2))
     for i, (name, links) in enumerate(LINKS.items()):
@@ -66,11 +77,7 @@ def volume_figure() -> bytes:
     ax.plot(GRID, best, color="k", ls="--", label="best classical baseline")
     ax.set_ylabel("communication (qubits + ebits + bits)")
     axt.set_ylabel("quantum transmissions (expected)")
-    for a in (ax, axt):
-        a.set_xscale("log", base=2)
-        a.set_yscale("log")
-        a.set_xlabel("N (features)")
-        a.grid(True, alpha=0.3)
+    _log_axes(ax, axt)
     ax.legend(fontsize=8)
     fig.suptitle(f"inference, default model, ε = {EPS}, δ = {DELTA}", fontsize=9)
     return _png(fig)
@@ -89,12 +96,7 @@ def time_figure() -> bytes:
         axg.plot(GRID, grad, color=f"C{i}", label=name)
     ax.set_title("inference", fontsize=9)
     axg.set_title("one gradient step (layer shadows)", fontsize=9)
-    for a in (ax, axg):
-        a.set_xscale("log", base=2)
-        a.set_yscale("log")
-        a.set_xlabel("N (features)")
-        a.set_ylabel("network time (s, expected)")
-        a.grid(True, alpha=0.3)
+    _log_axes(ax, axg, ylabel="network time (s, expected)")
     ax.legend(fontsize=8)
     fig.suptitle(f"latency {LAT * 1e3:g} ms per hop, {BW:g} classical bits/s", fontsize=9)
     return _png(fig)
