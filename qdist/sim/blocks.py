@@ -20,7 +20,7 @@ hardware-efficient circuit on n wires costs about ``L·(n − 1)`` passes whatev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import jax
@@ -29,6 +29,7 @@ import numpy as np
 
 from qdist.sim.circuit import Angle, Circuit, Op
 from qdist.sim.gates import gate_spec, pauli_string_matrix
+from qdist.sim.stages import Stage, StagePart, basis_change, stage_part
 
 __all__ = ["MAX_PRIMS", "Block", "Prim", "basis_functions", "fuse", "primitives"]
 
@@ -54,6 +55,12 @@ class Prim:
 
     def key(self) -> tuple:
         return (self.wires, self.angle, np.round(self.basis, 13).tobytes())
+
+    @property
+    def diagonal(self) -> bool:
+        """Diagonal at every angle (commutes with every diagonal stage)."""
+        d = self.basis.shape[-1]
+        return not np.any(self.basis[:, ~np.eye(d, dtype=bool)])
 
 
 @dataclass(eq=False)
@@ -162,16 +169,33 @@ def _pauli_prims(op: Op) -> list[Prim] | None:
     return [_angle_prim(wires, op.angles[0], coef)]
 
 
-def primitives(circuit: Circuit) -> list[Prim] | None:
-    """The circuit as primitives, or ``None`` when an op does not fit (data re-upload, > 2 wires)."""
-    out: list[Prim] = []
+def _wide(op: Op, n: int) -> list[Prim | StagePart] | None:
+    """An op the blocks cannot hold (data re-upload, > 2 wires) as stage content (`qdist.sim.stages`),
+    with fixed single-qubit basis changes around a Pauli rotation that has X or Y letters."""
+    split = basis_change(op)
+    if split is not None:
+        changes, op = split
+        before = [Prim((w,), None, _fixed(v)) for w, v in changes]
+        after = [Prim((w,), None, _fixed(np.conj(v).T)) for w, v in changes]
+        return before + [stage_part(op, n)] + after
+    part = stage_part(op, n)
+    return None if part is None else [part]
+
+
+def primitives(circuit: Circuit) -> list[Prim | StagePart] | None:
+    """The circuit as primitives and diagonal stage parts, or ``None`` when an op fits neither
+    (a non-diagonal op on more than two wires other than a Pauli rotation)."""
+    n = circuit.num_qubits
+    out: list[Prim | StagePart] = []
     for op in circuit.ops:
-        if len(op.wires) > 2 or op.kind == "data_phase":
-            return None
-        if op.kind == "gate":
-            prims = _gate_prims(op)
-        elif op.kind == "pauli_rot":
+        if op.kind == "pauli_rot":
             prims = _pauli_prims(op)
+            part = stage_part(op, n) if prims else None
+            prims = [replace(part, alternative=tuple(prims))] if part else prims or _wide(op, n)
+        elif len(op.wires) > 2 or op.kind == "data_phase":
+            prims = _wide(op, n)
+        elif op.kind == "gate":
+            prims = _gate_prims(op)
         elif op.kind == "unitary":
             prims = [Prim(op.wires, None, _fixed(op.matrix))]
         else:  # diagonal
@@ -215,13 +239,17 @@ def _partner(w: int, n: int) -> int:
     return w + 1 if w + 1 < n else w - 1
 
 
-def fuse(prims: list[Prim], n: int) -> list[Block]:
-    """Group primitives into blocks (rules in the module docstring); needs ``n ≥ 2``."""
-    blocks: list[Block] = []
+def fuse(prims: list[Prim | StagePart], n: int) -> list[Block | Stage]:
+    """Group primitives into blocks and stage parts into stages (rules in the module docstring);
+    needs ``n ≥ 2``."""
+    blocks: list[Block | Stage] = []
     pending: dict[int, list[Prim]] = {w: [] for w in range(n)}
     last: dict[int, int | None] = {w: None for w in range(n)}
+    last_stage: list[int | None] = [None]
 
-    def room(block: Block, extra: list[Prim]) -> bool:
+    def room(block: Block | Stage, extra: list[Prim]) -> bool:
+        if not isinstance(block, Block):
+            return False
         return block.num_trainable() + sum(p.angle is not None for p in extra) <= MAX_PRIMS
 
     def flush_wire(w: int) -> None:  # a full queue becomes a block of its own
@@ -231,7 +259,43 @@ def fuse(prims: list[Prim], n: int) -> list[Block]:
         last[w] = len(blocks) - 1
         pending[w] = []
 
-    for prim in prims:
+    def commutes(w: int) -> bool:  # w's queue commutes with a stage (it may stay queued)
+        return all(p.diagonal for p in pending[w])
+
+    def settle(w: int) -> None:  # w's queue goes before a stage on w, unless it commutes with it
+        x = last[w]
+        if commutes(w):
+            return
+        if x is not None and room(blocks[x], pending[w]):
+            _add(blocks[x], pending[w])
+            pending[w] = []
+        elif pending[w]:
+            flush_wire(w)
+
+    def place(part: StagePart) -> None:  # joins the last stage if nothing since touched its wires
+        for w in part.wires:
+            settle(w)
+        x = last_stage[0]
+        if x is None or any(last[w] is not None and last[w] > x for w in part.wires):
+            blocks.append(Stage())
+            x = last_stage[0] = len(blocks) - 1
+        blocks[x].add(part)
+        for w in part.wires:
+            last[w] = x
+
+    def open_for(wires) -> bool:  # the last stage could take an op on these wires now
+        x = last_stage[0]
+        return x is not None and all(commutes(w) and (last[w] is None or last[w] <= x) for w in wires)
+
+    work = list(reversed(prims))
+    while work:
+        prim = work.pop()
+        if isinstance(prim, StagePart):
+            if prim.alternative and not open_for(prim.wires):
+                work.extend(reversed(prim.alternative))
+            else:
+                place(prim)
+            continue
         if len(prim.wires) == 1:
             (w,) = prim.wires
             pending[w].append(prim)
@@ -241,7 +305,7 @@ def fuse(prims: list[Prim], n: int) -> list[Block]:
         a, b = sorted(prim.wires)
         extra = pending[a] + pending[b] + [prim]
         x = last[a]
-        if x is not None and x == last[b] and blocks[x].pair == (a, b) and room(blocks[x], extra):
+        if x is not None and x == last[b] and room(blocks[x], extra) and blocks[x].pair == (a, b):
             _add(blocks[x], extra)
         else:
             if sum(p.angle is not None for p in extra) > MAX_PRIMS:

@@ -24,9 +24,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from qdist.sim.blocks import basis_functions, fuse, primitives
+from qdist.sim.blocks import Block, basis_functions, fuse, primitives
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
+from qdist.sim.stages import Stage, walsh
 
 __all__ = ["Tables", "interpretable", "observable_tables", "run", "circuit_tables"]
 
@@ -37,57 +38,107 @@ def _bucket(x: int, least: int) -> int:
 
 @dataclass(frozen=True, eq=False)
 class Tables:
-    """Padded arrays of one circuit: ``count`` real blocks of ``NB`` rows, ``K`` primitives each."""
+    """Padded arrays of one circuit: ``count`` items (``kind`` 0: block row ``ref``, 1: stage row
+    ``ref``); blocks of ``K`` primitives each; stages as in `qdist.sim.stages` (``None`` if none)."""
 
     num_qubits: int
     num_params: int
     count: int
+    kind: np.ndarray  # (NI,) int32
+    ref: np.ndarray  # (NI,) int32
     pair: np.ndarray  # (NB, 2) int32: state-index bits (hi, lo) of the block's wire pair
     basis: np.ndarray  # (NB, K, 5, 4, 4) complex128
     index: np.ndarray  # (NB, K) int32 into the padded parameter vector (padding → a zero entry)
     coeff: np.ndarray  # (NB, K) float64
     offset: np.ndarray  # (NB, K) float64
     padded_params: int
+    stages: tuple[np.ndarray, ...] | None = None  # see `_stage_tables`
+    padded_data: int = 1
+
+    def args(self) -> tuple:
+        """The programs' table argument."""
+        blocks = (np.int32(self.count), self.kind, self.ref, self.pair, self.basis, self.index)
+        return blocks + (self.coeff, self.offset), self.stages
 
 
 def interpretable(circuit: Circuit) -> bool:
-    """True when the interpreter runs ``circuit`` (n ≥ 2; ops on ≤ 2 wires; no data re-upload)."""
-    return circuit.num_qubits >= 2 and _blocks(circuit) is not None
+    """True when the interpreter runs ``circuit`` (every op except non-diagonal ops on more than
+    two wires other than Pauli rotations)."""
+    return _blocks(_lifted(circuit)) is not None
 
 
 @lru_cache(maxsize=256)
-def _blocks_cached(circuit: Circuit):
+def _lifted(circuit: Circuit) -> Circuit:
+    """A one-qubit circuit as a two-qubit one (wire 1 idle): blocks need a wire pair."""
+    if circuit.num_qubits > 1:
+        return circuit
+    return Circuit(2, circuit.ops, circuit.num_params, circuit.num_data)
+
+
+@lru_cache(maxsize=256)
+def _blocks(circuit: Circuit):
     prims = primitives(circuit)
     return None if prims is None else fuse(prims, circuit.num_qubits)
 
 
-def _blocks(circuit: Circuit):
-    return _blocks_cached(circuit)
+def _stage_tables(stages: list[Stage], n: int, pp: int) -> tuple[np.ndarray, ...]:
+    """``(mask, index, coeff, offset)`` ``(NS, T)`` and ``(start, scale)`` ``(NS, D)``,
+    ``(pos, shift)`` ``(NS, D, n)``: data entry d reads ``data[start + Σ_j bit(x, pos_j) << shift_j]``
+    (``shift = −1``: unused)."""
+    ns = _bucket(len(stages), 1)
+    t = _bucket(max(len(s.terms) for s in stages), 1)
+    d = _bucket(max(len(s.data) for s in stages), 1)
+    mask, index = np.zeros((ns, t), np.int32), np.full((ns, t), pp - 1, np.int32)
+    coeff, offset = np.zeros((ns, t)), np.zeros((ns, t))
+    start, scale = np.zeros((ns, d), np.int32), np.zeros((ns, d))
+    pos, shift = np.zeros((ns, d, n), np.int32), np.full((ns, d, n), -1, np.int32)
+    for i, st in enumerate(stages):
+        for j, (m, a) in enumerate(st.terms):
+            mask[i, j], coeff[i, j], offset[i, j] = m, a.coeff if a.trainable else 0.0, a.offset
+            index[i, j] = a.index if a.trainable else pp - 1
+        for j, (wires, first, gamma) in enumerate(st.data):
+            start[i, j], scale[i, j] = first, gamma
+            for k, w in enumerate(wires):
+                pos[i, j, k], shift[i, j, k] = n - 1 - w, len(wires) - 1 - k
+    return mask, index, coeff, offset, start, scale, pos, shift
 
 
 @lru_cache(maxsize=256)
 def circuit_tables(circuit: Circuit) -> Tables:
     """The padded tables of ``circuit`` (cached by content)."""
+    circuit = _lifted(circuit)
     n = circuit.num_qubits
-    blocks = _blocks(circuit)
-    if blocks is None or n < 2:
+    items = _blocks(circuit)
+    if items is None:
         raise ValueError(f"circuit: the interpreter cannot run {circuit!r}")
-    nb = _bucket(len(blocks), 8)
+    blocks = [b for b in items if isinstance(b, Block)]
+    stages = [b for b in items if isinstance(b, Stage)]
+    ni, nb = _bucket(len(items), 8), _bucket(len(blocks), 8)
     k = _bucket(max((len(b.prims) for b in blocks), default=1), 2)
     pp = _bucket(circuit.num_params + 1, 8)
+    kind, ref = np.zeros(ni, np.int32), np.zeros(ni, np.int32)
     pair = np.tile(np.array([[1, 0]], np.int32), (nb, 1))
     basis = np.zeros((nb, k, 5, 4, 4), np.complex128)
     basis[:, :, 0] = np.eye(4)
     index = np.full((nb, k), pp - 1, np.int32)
     coeff = np.zeros((nb, k))
     offset = np.zeros((nb, k))
-    for i, blk in enumerate(blocks):
-        pair[i] = (n - 1 - blk.pair[0], n - 1 - blk.pair[1])
-        for j, prim in enumerate(blk.prims):
-            basis[i, j] = prim.basis
+    rows = {"block": 0, "stage": 0}
+    for i, item in enumerate(items):
+        if isinstance(item, Stage):
+            kind[i], ref[i] = 1, rows["stage"]
+            rows["stage"] += 1
+            continue
+        r = ref[i] = rows["block"]
+        rows["block"] += 1
+        pair[r] = (n - 1 - item.pair[0], n - 1 - item.pair[1])
+        for j, prim in enumerate(item.prims):
+            basis[r, j] = prim.basis
             if prim.angle is not None:
-                index[i, j], coeff[i, j], offset[i, j] = prim.angle.index, prim.angle.coeff, prim.angle.offset
-    return Tables(n, circuit.num_params, len(blocks), pair, basis, index, coeff, offset, pp)
+                index[r, j], coeff[r, j], offset[r, j] = prim.angle.index, prim.angle.coeff, prim.angle.offset
+    st = _stage_tables(stages, n, pp) if stages else None
+    pd = _bucket(circuit.num_data + 1, 8)
+    return Tables(n, circuit.num_params, len(items), kind, ref, pair, basis, index, coeff, offset, pp, st, pd)
 
 
 @lru_cache(maxsize=256)
@@ -143,16 +194,41 @@ def _times(m, v):
     return jnp.stack([m[k, 0] * v[0] + m[k, 1] * v[1] + m[k, 2] * v[2] + m[k, 3] * v[3] for k in range(4)])
 
 
-def forward(n, count, bits, mats, psi):
-    """``ψ ← B_{count−1} ⋯ B_0 ψ``; ``bits[i] = (hi, lo)`` are the state-index bits of block i's pair.
+def stage_phase(n, st, s, params, data):
+    """``φ(x)`` of stage row ``s`` (`qdist.sim.stages`): a Walsh transform plus the data entries."""
+    mask, index, coeff, offset, start, scale, pos, shift = st
+    v = coeff[s] * params[index[s]] + offset[s]
+    phi = walsh(jnp.zeros(2**n, v.dtype).at[mask[s]].add(v))
+    x = jnp.arange(2**n, dtype=jnp.int32)
+    for d in range(start.shape[1]):
+        sub = jnp.zeros_like(x)
+        for j in range(n):
+            sh = shift[s, d, j]
+            sub = sub + jnp.where(sh >= 0, ((x >> pos[s, d, j]) & 1) << jnp.maximum(sh, 0), 0)
+        phi = phi + scale[s, d] * data[start[s, d] + sub]
+    return phi
 
-    Each block gathers the ``(4, 2ⁿ⁻²)`` amplitudes of its pair, multiplies and gathers back."""
 
-    def body(i, psi):
-        hi, lo = bits[i, 0], bits[i, 1]
-        out = _times(mats[i].astype(psi.dtype), psi[_pair_indices(n, hi, lo)])
+def _rotate(psi, phi, sign: float):
+    return psi * jnp.exp(sign * 1j * phi).astype(psi.dtype)
+
+
+def forward(n, tab, mats, params, data, psi):
+    """``ψ ← item_{count−1} ⋯ item_0 ψ``: a block gathers the ``(4, 2ⁿ⁻²)`` amplitudes of its pair
+    (state-index bits ``pair[r] = (hi, lo)``), multiplies and gathers back; a stage multiplies by
+    ``e^{iφ}``."""
+    (count, kind, ref, pair, *_), st = tab
+
+    def block(i, psi):
+        r = ref[i]
+        hi, lo = pair[r, 0], pair[r, 1]
+        out = _times(mats[r].astype(psi.dtype), psi[_pair_indices(n, hi, lo)])
         return out.reshape(-1)[_inverse_positions(n, hi, lo)]
 
+    def stage(i, psi):
+        return _rotate(psi, stage_phase(n, st, ref[i], params, data), 1.0)
+
+    body = block if st is None else (lambda i, psi: jax.lax.cond(kind[i] == 0, block, stage, i, psi))
     return jax.lax.fori_loop(0, count, body, psi)
 
 
@@ -170,81 +246,108 @@ def apply_obs(n, obs, psi):
     return jax.lax.fori_loop(0, count, body, jnp.zeros_like(psi))
 
 
-def expval_program(n, tab, obs, params, psi):
-    mats = block_matrices(params, *tab[2:])
-    out = forward(n, tab[0], tab[1], mats, psi)
+def _mats(tab, params):
+    return block_matrices(params, *tab[0][4:])
+
+
+def expval_program(n, tab, obs, params, data, psi):
+    out = forward(n, tab, _mats(tab, params), params, data, psi)
     return jnp.real(jnp.vdot(out, apply_obs(n, obs, out)))
 
 
-def state_program(n, tab, params, psi):
-    mats = block_matrices(params, *tab[2:])
-    return forward(n, tab[0], tab[1], mats, psi)
+def state_program(n, tab, params, data, psi):
+    return forward(n, tab, _mats(tab, params), params, data, psi)
 
 
-def grad_program(n, tab, obs, params, psi):
-    """``(f, ∂f/∂params)`` by the adjoint sweep with the fused 4 × 4 derivative reduction."""
-    count, pair = tab[0], tab[1]
-    mats = block_matrices(params, *tab[2:])
-    psi = forward(n, count, pair, mats, psi)
+def grad_program(n, tab, obs, params, data, psi):
+    """``(f, ∂f/∂params)`` by the adjoint sweep with the fused 4 × 4 derivative reduction; a stage
+    adds ``coeff_t · (H g)[m_t]``, ``g = −2 Im(λ^* ψ)`` to its terms' parameters."""
+    (count, kind, ref, pair, *_), st = tab
+    mats = _mats(tab, params)
+    psi = forward(n, tab, mats, params, data, psi)
     lam = apply_obs(n, obs, psi)
     val = jnp.real(jnp.vdot(psi, lam))
     daggers = jnp.conj(jnp.swapaxes(mats, 1, 2)).astype(psi.dtype)
 
-    def body(r, carry):
-        psi, lam, gs = carry
-        i = count - 1 - r
-        hi, lo = pair[i, 0], pair[i, 1]
+    def block(i, carry):
+        psi, lam, gs, dg = carry
+        r = ref[i]
+        hi, lo = pair[r, 0], pair[r, 1]
         idx, pos = _pair_indices(n, hi, lo), _inverse_positions(n, hi, lo)
-        vp, vl = _times(daggers[i], psi[idx]), lam[idx]
-        g = vp @ jnp.conj(vl).T  # G_cr = Σ_rest ψ_c λ_r^*, ψ before block i, λ after it
+        vp, vl = _times(daggers[r], psi[idx]), lam[idx]
+        g = vp @ jnp.conj(vl).T  # G_cr = Σ_rest ψ_c λ_r^*, ψ before block r, λ after it
         psi = vp.reshape(-1)[pos]
-        lam = _times(daggers[i], vl).reshape(-1)[pos]
-        return psi, lam, gs.at[i].set(g)
+        lam = _times(daggers[r], vl).reshape(-1)[pos]
+        return psi, lam, gs.at[r].set(g), dg
+
+    def stage(i, carry):
+        psi, lam, gs, dg = carry
+        s = ref[i]
+        mask, index, coeff = st[0][s], st[1][s], st[2][s]
+        h = walsh(-2.0 * jnp.imag(jnp.conj(lam) * psi).astype(jnp.float64))
+        phi = stage_phase(n, st, s, params, data)
+        return _rotate(psi, phi, -1.0), _rotate(lam, phi, -1.0), gs, dg.at[index].add(coeff * h[mask])
+
+    def body(r, carry):
+        i = count - 1 - r
+        return block(i, carry) if st is None else jax.lax.cond(kind[i] == 0, block, stage, i, carry)
 
     gs0 = jnp.zeros(mats.shape, psi.dtype)
-    _, _, gs = jax.lax.fori_loop(0, count, body, (psi, lam, gs0))
+    carry = (psi, lam, gs0, jnp.zeros(params.shape, jnp.float64))
+    _, _, gs, dg = jax.lax.fori_loop(0, count, body, carry)
     gs = jax.lax.stop_gradient(gs.astype(mats.dtype))
 
     def reduced(p):  # Σ_i 2 Re tr(B_i(p) G_i): its gradient is the circuit's
-        return 2.0 * jnp.real(jnp.sum(block_matrices(p, *tab[2:]) * jnp.swapaxes(gs, 1, 2)))
+        return 2.0 * jnp.real(jnp.sum(block_matrices(p, *tab[0][4:]) * jnp.swapaxes(gs, 1, 2)))
 
-    return val, jax.grad(reduced)(params)
+    return val, jax.grad(reduced)(params) + dg
 
 
 @lru_cache(maxsize=64)
-def _program(kind: str, n: int, batched: tuple[bool, bool]):
-    """One jitted program per (kind, n, batching); the tables are arguments."""
+def _program(kind: str, n: int, batched: tuple[bool, bool, bool]):
+    """One jitted program per (kind, n, batching of params, data, state); the tables are arguments."""
     if kind == "expval":
-        f = lambda tab, obs, p, s: expval_program(n, tab, obs, p, s)  # noqa: E731
+        f = lambda tab, obs, p, d, s: expval_program(n, tab, obs, p, d, s)  # noqa: E731
     elif kind == "grad":
-        f = lambda tab, obs, p, s: grad_program(n, tab, obs, p, s)  # noqa: E731
+        f = lambda tab, obs, p, d, s: grad_program(n, tab, obs, p, d, s)  # noqa: E731
     else:
-        f = lambda tab, obs, p, s: state_program(n, tab, p, s)  # noqa: E731
+        f = lambda tab, obs, p, d, s: state_program(n, tab, p, d, s)  # noqa: E731
     if any(batched):
-        f = jax.vmap(f, in_axes=(None, None, 0 if batched[0] else None, 0 if batched[1] else None))
+        f = jax.vmap(f, in_axes=(None, None) + tuple(0 if b else None for b in batched))
     return jax.jit(f)
 
 
-def run(kind: str, circuit: Circuit, observable: Observable | None, params, psi):
+def _pad_last(x, size: int):
+    x = jnp.asarray(x, jnp.float64)
+    return jnp.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, size - x.shape[-1])])
+
+
+def run(kind: str, circuit: Circuit, observable: Observable | None, params, psi, data=None):
     """Evaluate ``kind`` (``"expval"``, ``"grad"`` → ``(value, grad)``, ``"state"``) by the interpreter.
 
     ``params`` ``(P,)`` or ``(B, P)`` float64, ``psi`` ``(2ⁿ,)`` or ``(B, 2ⁿ)`` complex (its dtype is
-    the simulation dtype). Call inside ``jax.enable_x64(True)``.
+    the simulation dtype), ``data`` ``(D,)`` or ``(B, D)`` for data re-upload ops. Call inside
+    ``jax.enable_x64(True)``.
     """
     from qdist.sim.jaxcache import enable_compile_cache
 
     enable_compile_cache()
-    n = circuit.num_qubits
+    one = circuit.num_qubits == 1
     t = circuit_tables(circuit)
-    params = jnp.asarray(params, jnp.float64)
-    pad = [(0, 0)] * (params.ndim - 1) + [(0, t.padded_params - params.shape[-1])]
-    padded = jnp.pad(params, pad)
-    tab = (np.int32(t.count), t.pair, t.basis, t.index, t.coeff, t.offset)
+    n = t.num_qubits
+    if one:  # |ψ⟩ ⊗ |0⟩ on the lifted register
+        psi = jnp.stack([jnp.asarray(psi), jnp.zeros_like(jnp.asarray(psi))], axis=-1).reshape(
+            np.shape(psi)[:-1] + (4,)
+        )
+    data = np.zeros(0) if data is None else data
+    padded, d = _pad_last(params, t.padded_params), _pad_last(data, t.padded_data)
     obs = observable_tables(observable, n) if observable is not None else _NO_OBS
-    f = _program(kind, n, (params.ndim == 2, np.ndim(psi) == 2))
-    out = f(tab, obs, padded, psi)
+    f = _program(kind, n, (padded.ndim == 2, d.ndim == 2, np.ndim(psi) == 2))
+    out = f(t.args(), obs, padded, d, psi)
     if kind == "grad":
         return out[0], out[1][..., : circuit.num_params]
+    if kind == "state" and one:
+        return out.reshape(out.shape[:-1] + (2, 2))[..., 0]
     return out
 
 

@@ -10,8 +10,8 @@
 
 ``QDIST_SIM_MODE=interpret`` or ``compile`` forces one engine (``auto``, the default, chooses;
 above ``AUTO_MAX_QUBITS`` qubits it keeps the unrolled program, which is faster per call there).
-Circuits the interpreter does not run (data re-upload ops, ops on more than two wires, one qubit)
-always use the compiled program. Both engines agree to rounding (1e-12 in complex128), see
+Circuits the interpreter does not run (non-diagonal ops on more than two wires other than Pauli
+rotations) always use the compiled program. Both engines agree to rounding (1e-12 in complex128), see
 [the interpreter][interpreter].
 """
 
@@ -75,10 +75,10 @@ def _entry(key: tuple) -> _Route:
         return entry
 
 
-def route(kind: str, circuit: Circuit, data_len: int) -> str:
+def route(kind: str, circuit: Circuit) -> str:
     """``"interpret"`` or ``"compile"`` as forced by the mode and the circuit (``"auto"`` otherwise)."""
     m = mode()
-    if m == "compile" or data_len or not interpret.interpretable(circuit):
+    if m == "compile" or not interpret.interpretable(circuit):
         return "compile"
     if m == "auto" and circuit.num_qubits > AUTO_MAX_QUBITS:
         return "compile"
@@ -118,11 +118,11 @@ def run(
     identifies the call's (circuit, observable, batching, shapes, dtype).
     """
     params, psi, data = args
-    chosen = route(kind, circuit, data.shape[-1] if data.ndim else 0)
+    chosen = route(kind, circuit)
     if chosen == "compile":
         return build()(*args)
     if chosen == "interpret":
-        return interpret.run(kind, circuit, observable, params, psi)
+        return interpret.run(kind, circuit, observable, params, psi, data)
     entry = _entry(key)
     entry.calls += 1
     if entry.choice == "compile":
@@ -131,7 +131,7 @@ def run(
         out, dt = _timed(entry.compiled, *args)
         entry.choice = "compile" if dt < entry.best_interpret else "interpret"
         return out
-    out, dt = _timed(interpret.run, kind, circuit, observable, params, psi)
+    out, dt = _timed(interpret.run, kind, circuit, observable, params, psi, data)
     entry.best_interpret = min(entry.best_interpret, dt)
     if entry.calls >= COMPILE_AFTER and entry.thread is None and entry.choice is None:
         _background(entry, build, args)

@@ -65,6 +65,60 @@ def test_random_circuits_match_compiled_and_references(ref, monkeypatch, seed):
     np.testing.assert_allclose(si, ref.from_qiskit_order(np.asarray(sv.data), n), rtol=0, atol=1e-10)
 
 
+def _wide_case(ref, seed):
+    """A random circuit with data re-upload and ops on up to four wires (Z-string and mixed Pauli
+    rotations, fixed diagonals) that the interpreter runs through its diagonal stages."""
+    rng = np.random.default_rng(seed)
+    while True:
+        n = int(rng.integers(3, 6))
+        num_params = int(rng.integers(2, 7))
+        spec = ref.random_spec(rng, n, int(rng.integers(8, 24)), num_params, data=True)
+        params = rng.uniform(-np.pi, np.pi, num_params)
+        circuit = ref.build_qdist(n, spec, num_params)
+        if interpret.interpretable(circuit) and interpret.circuit_tables(circuit).stages is not None:
+            data = rng.uniform(-1, 1, circuit.num_data) if circuit.num_data else None
+            return n, spec, params, data, circuit
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_wide_and_data_circuits_match_compiled_and_references(ref, monkeypatch, seed):
+    n, spec, params, data, circuit = _wide_case(ref, 900 + seed)
+    terms = ref.random_observable(np.random.default_rng(seed), n)
+    obs = ref.obs_qdist(terms)
+    (vi, gi), (vc, gc) = _both(monkeypatch, lambda: qdist.value_and_grad(circuit, params, obs, data=data))
+    assert abs(vi - vc) < ROUTE_ATOL
+    np.testing.assert_allclose(gi, gc, rtol=0, atol=ROUTE_ATOL)
+    assert abs(vi - qiskit_expval(ref, n, spec, params, data, terms)) < 1e-10
+    np.testing.assert_allclose(
+        gi, pennylane_param_shift(ref, n, spec, params, data, terms), rtol=0, atol=GRAD_ATOL
+    )
+    fd = finite_difference(lambda p: qiskit_expval(ref, n, spec, p, data, terms), params)
+    np.testing.assert_allclose(gi, fd, rtol=0, atol=GRAD_ATOL)
+    si, sc = _both(monkeypatch, lambda: qdist.state(circuit, params, data=data))
+    np.testing.assert_allclose(si, sc, rtol=0, atol=ROUTE_ATOL)
+    sv = Statevector.from_int(0, 2**n).evolve(ref.build_qiskit(n, spec, params, data))
+    np.testing.assert_allclose(si, ref.from_qiskit_order(np.asarray(sv.data), n), rtol=0, atol=1e-10)
+
+
+def test_diag_model_is_one_stage_per_diagonal_layer(monkeypatch):
+    """The ``diag`` model (data re-upload, 2ⁿ − 1 Z-string rotations per model layer) runs on the
+    interpreter: one stage per data layer and one per diagonal layer; batched data agree with the
+    compiled program."""
+    from qdist.network.spec import ModelSpec, flat_circuit
+
+    spec = ModelSpec(features=16, layers=3, parties=2, model="diag", schedule="interleaved")
+    circuit = flat_circuit(spec)
+    t = interpret.circuit_tables(circuit)
+    assert int(t.kind[: t.count].sum()) == 3
+    rng = np.random.default_rng(4)
+    params = rng.uniform(-3, 3, circuit.num_params)
+    data = rng.uniform(-1, 1, (6, circuit.num_data))
+    obs = qdist.pauli("Z", [0])
+    (vi, gi), (vc, gc) = _both(monkeypatch, lambda: qdist.value_and_grad(circuit, params, obs, data=data))
+    np.testing.assert_allclose(vi, vc, rtol=0, atol=ROUTE_ATOL)
+    np.testing.assert_allclose(gi, gc, rtol=0, atol=ROUTE_ATOL)
+
+
 def _hea(n, layers, layer_major):
     """RY+RZ on every wire and a CZ ring, written layer-major (all RY, then all RZ) or wire by wire."""
     ops, k = [], 0
@@ -142,11 +196,16 @@ def test_complex64_gradient_accuracy(monkeypatch):
 
 
 def test_routes_not_interpretable_and_bad_mode(monkeypatch):
-    one = make_circuit(1, [gate("RX", 0, 0)])
-    assert not interpret.interpretable(one)
-    assert routing.route("grad", one, 0) == "compile"
+    one = make_circuit(1, [gate("RX", 0, 0), data_phase([0], 0.5)])
+    assert interpret.interpretable(one)  # lifted onto two wires
+    vi, vc = _both(
+        monkeypatch, lambda: qdist.value_and_grad(one, [0.4], qdist.pauli("Y", [0]), data=[0.1, 0.7])
+    )
+    assert abs(vi[0] - vc[0]) < ROUTE_ATOL and abs(vi[1][0] - vc[1][0]) < ROUTE_ATOL
     three = make_circuit(3, [gate("CCX", (0, 1, 2)), gate("RY", 0, 0)])
     assert not interpret.interpretable(three)
+    monkeypatch.setenv("QDIST_SIM_MODE", "auto")
+    assert routing.route("grad", three) == "compile"
     monkeypatch.setenv("QDIST_SIM_MODE", "fast")
     with pytest.raises(ValueError, match="QDIST_SIM_MODE"):
         qdist.expval(_hea(2, 1, True), np.zeros(4), qdist.pauli("Z", [0]))
@@ -179,4 +238,6 @@ def test_compile_cache_can_be_turned_off(monkeypatch):
 
 def test_block_primitives_reject_what_they_cannot_run():
     assert blocks.primitives(make_circuit(3, [gate("CCX", (0, 1, 2))])) is None
-    assert blocks.primitives(make_circuit(2, [data_phase([0], 1.0)])) is None
+    swap3 = qdist.unitary(np.eye(8)[[0, 1, 2, 3, 4, 6, 5, 7]], [0, 1, 2])
+    assert blocks.primitives(make_circuit(3, [swap3])) is None
+    assert blocks.primitives(make_circuit(2, [data_phase([0], 1.0)])) is not None
