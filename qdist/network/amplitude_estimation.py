@@ -113,14 +113,46 @@ def reflections(xh: np.ndarray, wh: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return psi, R_A, R_B
 
 
+def reflect_a(rows: np.ndarray, psi: np.ndarray) -> np.ndarray:
+    """``rows @ R_Aᵀ`` with ``R_A = 2|ψ⟩⟨ψ| − I`` (real ψ), in O(rows · d) instead of O(rows · d²)."""
+    return 2.0 * np.outer(rows @ psi, psi) - rows
+
+
+def reflect_b(rows: np.ndarray, wh: np.ndarray) -> np.ndarray:
+    """``rows @ R_Bᵀ`` with ``R_B = −C-V_w O C-V_w`` (all three symmetric, see `reflections`):
+    ``C-V_w`` is the Householder reflection ``I − 2uuᵀ/‖u‖²`` on the ancilla-0 half, ``O`` swaps the
+    halves and multiplies by ``Z₀ = 2|0⟩⟨0| − I``; O(rows · d)."""
+    d = wh.shape[0]
+    u = wh.copy()
+    u[0] -= 1.0
+    nu = float(u @ u)
+
+    def householder(r):
+        if nu <= 1e-30:
+            return r
+        out = r.copy()
+        out[:, :d] -= np.outer(r[:, :d] @ u, 2.0 * u / nu)
+        return out
+
+    z0 = -np.ones(d)
+    z0[0] = 1.0
+    v = householder(rows)
+    v = np.concatenate([v[:, d:] * z0, v[:, :d] * z0], axis=1)
+    return -householder(v)
+
+
 def qae_distribution(xh: np.ndarray, wh: np.ndarray, M: int) -> np.ndarray:
     """Exact P(y), y = 0…M−1, of Bob's measurement after the M − 1 flag-controlled Grover rounds
-    (round r acts on the branches y ≥ r, so branch y receives Q^y) and the inverse QFT over ℤ_M."""
-    psi, R_A, R_B = reflections(xh, wh)
-    state = np.tile(psi / math.sqrt(M), (M, 1)).astype(np.complex128)  # Σ_y |y⟩ ⊗ ψ/√M
+    (round r acts on the branches y ≥ r, so branch y receives Q^y) and the inverse QFT over ℤ_M.
+    The reflections act through `reflect_a` and `reflect_b` (O(M²·2ⁿ), no 2ⁿ⁺¹ × 2ⁿ⁺¹ matrices)."""
+    d = xh.shape[0]
+    e0 = np.zeros(d)
+    e0[0] = 1.0
+    psi = np.concatenate([xh, e0]) / math.sqrt(2)
+    state = np.tile(psi / math.sqrt(M), (M, 1))  # Σ_y |y⟩ ⊗ ψ/√M (real throughout)
     for r in range(1, M):
-        state[r:] = state[r:] @ R_B.T  # Bob, controlled on the flag [y ≥ r]
-        state[r:] = state[r:] @ R_A.T  # Alice, after the register and the flag crossed
+        state[r:] = reflect_b(state[r:], wh)  # Bob, controlled on the flag [y ≥ r]
+        state[r:] = reflect_a(state[r:], psi)  # Alice, after the register and the flag crossed
     amp = np.fft.fft(state, axis=0) / math.sqrt(M)  # inverse QFT: |y⟩ → Σ_k e^{−2πiyk/M}|k⟩/√M
     prob = np.sum(np.abs(amp) ** 2, axis=1)
     return prob / prob.sum()

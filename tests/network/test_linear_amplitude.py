@@ -18,6 +18,8 @@ from qdist.network.amplitude_estimation import (
     qae_distribution,
     qae_grid,
     qae_repetitions,
+    reflect_a,
+    reflect_b,
     reflections,
     vote,
 )
@@ -64,6 +66,20 @@ def test_distribution_is_phase_estimation_of_the_grover_angle(N, M):
     grid = np.pi * np.arange(M) / M
     near = (np.abs(grid - theta) <= np.pi / M + 1e-12) | (np.abs(grid - (np.pi - theta)) <= np.pi / M + 1e-12)
     assert P[near].sum() >= RUN_SUCCESS
+
+
+def test_structured_reflections_equal_the_dense_matrices():
+    rng = np.random.default_rng(11)
+    for d in (2, 8, 32):
+        xh, wh = _unit(rng.normal(size=d)), _unit(rng.normal(size=d))
+        psi, R_A, R_B = reflections(xh, wh)
+        rows = rng.normal(size=(5, 2 * d))
+        np.testing.assert_allclose(reflect_a(rows, psi), rows @ R_A.T, rtol=0, atol=1e-13)
+        np.testing.assert_allclose(reflect_b(rows, wh), rows @ R_B.T, rtol=0, atol=1e-13)
+    e0 = np.eye(4)[0]  # ŵ = e₀: no Householder reflection
+    _, _, R_B = reflections(_unit(rng.normal(size=4)), e0)
+    rows = rng.normal(size=(3, 8))
+    np.testing.assert_allclose(reflect_b(rows, e0), rows @ R_B.T, rtol=0, atol=1e-13)
 
 
 def test_grid_and_repetitions_closed_forms():
