@@ -143,16 +143,17 @@ def reflect_b(rows: np.ndarray, wh: np.ndarray) -> np.ndarray:
 
 def qae_distribution(xh: np.ndarray, wh: np.ndarray, M: int) -> np.ndarray:
     """Exact P(y), y = 0…M−1, of Bob's measurement after the M − 1 flag-controlled Grover rounds
-    (round r acts on the branches y ≥ r, so branch y receives Q^y) and the inverse QFT over ℤ_M.
-    The reflections act through `reflect_a` and `reflect_b` (O(M²·2ⁿ), no 2ⁿ⁺¹ × 2ⁿ⁺¹ matrices)."""
+    (round r acts on the branches y ≥ r, so branch y receives Q^y, Q = R_A R_B) and the inverse QFT
+    over ℤ_M. Branch y is computed as ``Q^y ψ`` from branch y − 1 through `reflect_a` and
+    `reflect_b`: O(M·2ⁿ), no 2ⁿ⁺¹ × 2ⁿ⁺¹ matrices."""
     d = xh.shape[0]
     e0 = np.zeros(d)
     e0[0] = 1.0
     psi = np.concatenate([xh, e0]) / math.sqrt(2)
-    state = np.tile(psi / math.sqrt(M), (M, 1))  # Σ_y |y⟩ ⊗ ψ/√M (real throughout)
-    for r in range(1, M):
-        state[r:] = reflect_b(state[r:], wh)  # Bob, controlled on the flag [y ≥ r]
-        state[r:] = reflect_a(state[r:], psi)  # Alice, after the register and the flag crossed
+    branches = [psi[None]]
+    for _ in range(1, M):  # Σ_y |y⟩ ⊗ Q^y ψ/√M (real throughout)
+        branches.append(reflect_a(reflect_b(branches[-1], wh), psi))
+    state = np.concatenate(branches) / math.sqrt(M)
     amp = np.fft.fft(state, axis=0) / math.sqrt(M)  # inverse QFT: |y⟩ → Σ_k e^{−2πiyk/M}|k⟩/√M
     prob = np.sum(np.abs(amp) ** 2, axis=1)
     return prob / prob.sum()

@@ -130,14 +130,34 @@ def _phases(n: int, theta_d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _readout_operator(spec: ModelSpec, w_ops, theta: np.ndarray) -> np.ndarray:
-    """M = W† Z₀ W as a 2ⁿ × 2ⁿ matrix (W from its ops at ``theta``)."""
+    """The 2 × 2 matrix ``m`` with ``M = W† Z₀ W = m ⊗ I`` (``m`` on wire 0; W from its ops at
+    ``theta``). ``M`` is applied to four vectors (``e₀``, ``e_{2ⁿ⁻¹}`` give ``m``'s columns; two seeded
+    random vectors check that ``M`` acts on wire 0 only) instead of being built as a 2ⁿ × 2ⁿ matrix."""
     from qdist.sim.circuit import make_circuit
     from qdist.sim.execute import state
 
     n = spec.n
-    W = np.asarray(state(make_circuit(n, w_ops, num_params=spec.num_params), theta, state=np.eye(2**n))).T
-    z0 = np.where(np.arange(2**n) < 2 ** (n - 1), 1.0, -1.0)
-    return W.conj().T @ (z0[:, None] * W)
+    W = make_circuit(n, w_ops, num_params=spec.num_params)
+    half = 2 ** (n - 1)
+    rng = np.random.default_rng(0x5EAD)
+    cols = np.zeros((4, 2**n), np.complex128)
+    cols[0, 0], cols[1, half] = 1.0, 1.0
+    cols[2:] = rng.normal(size=(2, 2**n)) + 1j * rng.normal(size=(2, 2**n))
+    cols[2:] /= np.linalg.norm(cols[2:], axis=1, keepdims=True)
+    z0 = np.where(np.arange(2**n) < half, 1.0, -1.0)
+    out = z0 * np.asarray(state(W, theta, state=cols))
+    out = np.asarray(state(W.inverse(), theta, state=out / np.linalg.norm(out, axis=1, keepdims=True)))
+    m = np.array([[out[0, 0], out[1, 0]], [out[0, half], out[1, half]]])
+    r = cols[2:].reshape(2, 2, half)
+    if np.max(np.abs(np.einsum("ab,kbj->kaj", m, r).reshape(2, -1) - out[2:])) > 1e-9:
+        raise ValueError("M: expected W†Z₀W to act on wire 0 only (the readout of the diag model)")
+    return m
+
+
+def _readout_entries(m: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(M[i, i], M[i, i ⊕ 2ⁿ⁻¹])`` for ``M = m ⊗ I``: ``m[b, b]`` and ``m[b, 1 − b]``, b = wire 0 of i."""
+    b = np.arange(2**n) >> (n - 1)
+    return m[b, b], m[b, 1 - b]
 
 
 def _alice_state(spec: ModelSpec, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -149,27 +169,25 @@ def _alice_state(spec: ModelSpec, x: np.ndarray, theta: np.ndarray) -> np.ndarra
 
 
 def decompose(spec: ModelSpec, x, theta) -> dict:
-    """The split of f = A + Σ_i v_i u_i at (x, θ): ``A``, ``v``, ``u``, ``sigma``, ``phi``, ``M``."""
+    """The split of f = A + Σ_i v_i u_i at (x, θ): ``A``, ``v``, ``u``, ``sigma``, ``phi`` and ``m``
+    (``M = m ⊗ I``)."""
     _check_applies(spec)
     if spec.n > MAX_SIM_QUBITS:
         raise ValueError(f"features: simulation is limited to n ≤ {MAX_SIM_QUBITS}, got N = {spec.features}")
     theta = np.asarray(theta, dtype=np.float64)
     d_index, w_ops, _ = _last_layer(spec)
     phi = _alice_state(spec, np.asarray(x, dtype=np.float64), theta)
-    M = _readout_operator(spec, w_ops, theta)
+    m = _readout_operator(spec, w_ops, theta)
     d, sigma = _phases(spec.n, theta[d_index])
-    return {"phi": phi, "M": M, "d": d, "sigma": sigma, **_split(spec.n, phi, M, d)}
+    return {"phi": phi, "m": m, "d": d, "sigma": sigma, **_split(spec.n, phi, m, d)}
 
 
-def _split(n: int, phi: np.ndarray, M: np.ndarray, d: np.ndarray) -> dict:
+def _split(n: int, phi: np.ndarray, m: np.ndarray, d: np.ndarray) -> dict:
     idx = np.arange(2**n)
     flip = idx ^ (1 << (n - 1))  # the bit of wire 0
-    off = np.delete(np.arange(2**n), [0, 1 << (n - 1)])
-    leak = max((np.max(np.abs(M[idx, idx ^ m])) for m in off), default=0.0)
-    if leak > 1e-9:
-        raise ValueError("M: expected W†Z₀W to act on wire 0 only (the readout of the diag model)")
-    A = float(np.real(np.sum(np.abs(phi) ** 2 * np.diag(M))))
-    v = np.conj(phi) * M[idx, flip] * phi[flip]
+    diag, off = _readout_entries(m, n)
+    A = float(np.real(np.sum(np.abs(phi) ** 2 * diag)))
+    v = np.conj(phi) * off * phi[flip]
     u = np.conj(d) * d[flip]
     return {"A": A, "v": v, "u": u, "flip": flip}
 
@@ -266,19 +284,20 @@ def _param_ops(ops):
 def _derivative_parts(spec, x, theta, k, parts, w_ops, is_readout):
     """(∂A, ∂v) for parameter k: W's angle by the operator shift (M₊ − M₋)/2, Alice's angle by
     the state shift ∂φ = ½ φ(θ + π e_k)."""
-    phi, M, flip = parts["phi"], parts["M"], parts["flip"]
-    idx = np.arange(phi.shape[0])
+    phi, flip = parts["phi"], parts["flip"]
+    diag, off = _readout_entries(parts["m"], spec.n)
     if is_readout:
         shift = np.zeros_like(theta)
         shift[k] = math.pi / 2
-        dM = 0.5 * (
+        dm = 0.5 * (
             _readout_operator(spec, w_ops, theta + shift) - _readout_operator(spec, w_ops, theta - shift)
         )
-        dA = float(np.real(np.sum(np.abs(phi) ** 2 * np.diag(dM))))
-        return dA, np.conj(phi) * dM[idx, flip] * phi[flip]
+        d_diag, d_off = _readout_entries(dm, spec.n)
+        dA = float(np.real(np.sum(np.abs(phi) ** 2 * d_diag)))
+        return dA, np.conj(phi) * d_off * phi[flip]
     shift = np.zeros_like(theta)
     shift[k] = math.pi
     dphi = 0.5 * _alice_state(spec, np.asarray(x, dtype=np.float64), theta + shift)
-    dA = 2.0 * float(np.real(np.sum(np.conj(dphi) * np.diag(M) * phi)))
-    dv = np.conj(dphi) * M[idx, flip] * phi[flip] + np.conj(phi) * M[idx, flip] * dphi[flip]
+    dA = 2.0 * float(np.real(np.sum(np.conj(dphi) * diag * phi)))
+    dv = np.conj(dphi) * off * phi[flip] + np.conj(phi) * off * dphi[flip]
     return dA, dv
