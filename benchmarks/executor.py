@@ -1,12 +1,13 @@
 """The same sweep on 1 local process, 2 local processes and a 2-worker Dask LocalCluster.
 
 The sweep is the list of simulated points of ``qdist curves --task inference`` (every scheme, N = 2¹ …
-2^{sim_max_n}; each task runs one protocol on the simulated network and returns its ledger totals).
+2^{sim_max_n}; each task runs one protocol on the simulated network and returns its ledger totals),
+or with ``--task gradient`` those of ``qdist curves --task gradient`` on the default model.
 Wall times include starting the pool (spawned processes import JAX and qdist): that is what a user
 pays. The cluster is timed twice: cold (its workers import qdist on their first task) and warm.
 Every run must give the same results (explicit seeds). Output: benchmarks/results/executor.json.
 
-    .venv/bin/python benchmarks/executor.py [--quick]
+    .venv/bin/python benchmarks/executor.py [--quick] [--sim-max-n N] [--task inference|gradient]
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, write_json  # noqa: E402
 
 
-def _sweep(sim_max_n: int):
+def _sweep(sim_max_n: int, task: str = "inference"):
+    from qdist.network.spec import DEFAULT_MODEL
     from qdist.reports.curves import simulation_tasks
 
     cfg = {
@@ -36,8 +38,10 @@ def _sweep(sim_max_n: int):
         "steps": 10,
         "batch": 1,
     }
+    if task == "gradient":
+        cfg.update(DEFAULT_MODEL)
     grid = [2**k for k in range(1, sim_max_n + 1)]
-    return simulation_tasks("inference", [cfg], grid, sim_max_n, seed=0)
+    return simulation_tasks(task, [cfg], grid, sim_max_n, seed=0)
 
 
 def _timed(tasks, **kw):
@@ -55,9 +59,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a smaller sweep (n ≤ 4)")
     ap.add_argument("--sim-max-n", type=int, default=None, help="largest simulated n (default 6)")
+    ap.add_argument("--task", choices=("inference", "gradient"), default="inference")
     args = ap.parse_args(argv)
     sim_max_n = args.sim_max_n or (4 if args.quick else 6)
-    tasks = _sweep(sim_max_n)
+    tasks = _sweep(sim_max_n, args.task)
     from distributed import LocalCluster
 
     runs, results = {}, {}
@@ -76,7 +81,8 @@ def main(argv=None) -> int:
     payload = {
         "machine": machine(),
         "sweep": {
-            "what": "simulated points of `qdist curves --task inference`",
+            "what": f"simulated points of `qdist curves --task {args.task}`",
+            "config": tasks[0].kwargs["cfg"],
             "sim_max_n": sim_max_n,
             "tasks": len(tasks),
             "quick": args.quick,
@@ -89,7 +95,7 @@ def main(argv=None) -> int:
         "note": "wall times include pool start-up (spawn + imports); the machine is shared, see "
         "load_average_1min",
     }
-    path = write_json("executor", payload)
+    path = write_json("executor" if args.task == "inference" else f"executor_{args.task}", payload)
     print(f"{len(tasks)} tasks; results identical: {same}; cluster start {cluster_start:.1f} s")
     for k, v in runs.items():
         print(f"  {k:12} {v:7.2f} s   speed-up vs 1 process {base / v:5.2f}×")

@@ -185,13 +185,12 @@ def layer_states(
         nops = len(circuit.ops)
         lam = jnp.concatenate([jax.vmap(lambda v, w=word: apply_pauli(v, w, n))(psi) for _, word in terms])
         dk = jnp.concatenate([d] * K) if d.ndim == 2 else d
-        first = min(end_of)
-        for i in range(nops - 1, first - 2, -1):
-            if i + 1 in end_of:
-                b[end_of[i + 1]] = np.asarray(lam).reshape(K, B, D)
-            if i + 1 == first:
-                break
-            lam = ex.apply(i, lam, phi, dk, adjoint=True)
+        stops = sorted(end_of, reverse=True)  # λ at every layer end, back from the last op
+        here = nops
+        for stop in stops:
+            lam = ex.run(lam, phi, dk, start=stop, stop=here, adjoint=True) if here > stop else lam
+            b[end_of[stop]] = np.asarray(lam).reshape(K, B, D)
+            here = stop
     if not batched:
         return a[:, 0], b[:, :, 0]
     return a, b
@@ -220,10 +219,12 @@ def _forward_sweep(ex, psi, phi, d, layers):
         return hit
     end_of = {layer.stop: ell for ell, layer in enumerate(layers)}
     a = np.zeros((len(layers),) + tuple(psi.shape), dtype=np.complex128)
-    for i in range(len(ex.circuit.ops)):
-        psi = ex.apply(i, psi, phi, d)
-        if i + 1 in end_of:
-            a[end_of[i + 1]] = np.asarray(psi)
+    here = 0
+    for stop in sorted(end_of) + [len(ex.circuit.ops)]:  # one range per layer end, then the rest
+        psi = ex.run(psi, phi, d, start=here, stop=stop) if stop > here else psi
+        if stop in end_of:
+            a[end_of[stop]] = np.asarray(psi)
+        here = stop
     if a.nbytes <= 2**26:  # remember sweeps up to 64 MB
         if len(_FORWARD) >= 8:
             _FORWARD.clear()

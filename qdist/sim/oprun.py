@@ -1,4 +1,10 @@
-"""The op-by-op mode of the simulator: many circuits that share gates, without compiling each.
+"""Ranges of a circuit on rows with different angles, states and data: the estimators' executor.
+
+Every range the interpreter runs (`qdist.sim.interpret`: compiled once per register size and table
+shape) goes through it, with the rows' slot values as a batch of parameters of the circuit's
+`qdist.sim.slots.slot_circuit`. Circuits it does not run fall back to the op-by-op mode below.
+
+The op-by-op mode: many circuits that share gates, without compiling each.
 
 `qdist.expval` compiles the whole unrolled circuit once per circuit (fast to run, seconds to
 compile). This mode compiles one small kernel per distinct ``(op without its parameter references,
@@ -21,9 +27,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from qdist.precision import x64
+from qdist.sim import interpret
 from qdist.sim.circuit import Angle, Circuit, Op, make_circuit
 from qdist.sim.simulate import apply_step, prepare
-from qdist.sim.slots import angle_slots
+from qdist.sim.slots import angle_slots, slot_circuit
 
 __all__ = ["Executor", "executor"]
 
@@ -89,6 +96,25 @@ class Executor:
         self._op_slots = [tuple(x) for x in per_op]
         self._fixed = [np.array([a.offset for a in op.angles] or [0.0]) for op in circuit.ops]
         self._kernels: dict = {}  # (op, adjoint, data batched) -> jitted kernel (looked up once)
+        self._slot_ops = slot_circuit(circuit).ops
+        self._segments: dict = {}  # (start, stop, adjoint) -> interpretable range circuit or None
+
+    def segment(self, start: int, stop: int, adjoint: bool = False) -> Circuit | None:
+        """Ops ``start..stop−1`` (their inverse for ``adjoint``) as a circuit over the slot values,
+        or ``None`` if the interpreter cannot run it."""
+        key = (start, stop, adjoint)
+        if key not in self._segments:
+            c = Circuit(self.num_wires, self._slot_ops[start:stop], len(self.slots), self.circuit.num_data)
+            c = c.inverse() if adjoint else c
+            self._segments[key] = c if interpret.interpretable(c) else None
+        return self._segments[key]
+
+    def _interpret(self, seg: Circuit, psi, phi: np.ndarray, data):
+        rows = psi.shape[0]
+        p = phi if phi.shape[0] == rows else phi[0]
+        if np.ndim(data) == 2 and data.shape[0] != rows:
+            data = jnp.broadcast_to(jnp.asarray(data), (rows, data.shape[1]))
+        return interpret.run("state", seg, None, p, jnp.asarray(psi, jnp.complex128), data)
 
     def _angles(self, i: int, phi: np.ndarray, rows: int) -> np.ndarray:
         op = self.circuit.ops[i]
@@ -101,6 +127,9 @@ class Executor:
     def apply(self, i: int, psi, phi: np.ndarray, data, adjoint: bool = False):
         """Apply op ``i`` (or its inverse) to the rows ``psi`` ``(R, 2^N)``; ``data`` may already be
         a JAX array (`run` converts it once)."""
+        seg = self.segment(i, i + 1, adjoint)
+        if seg is not None:
+            return self._interpret(seg, psi, np.atleast_2d(phi), data)
         rows = psi.shape[0]
         batched = np.ndim(data) == 2
         if batched and data.shape[0] != rows:
@@ -119,6 +148,9 @@ class Executor:
         """Ops ``start..stop−1`` in order (``adjoint``: their inverses in reverse order)."""
         phi = np.atleast_2d(np.asarray(phi, dtype=np.float64))
         stop = len(self.circuit.ops) if stop is None else stop
+        seg = self.segment(start, stop, adjoint) if stop > start else None
+        if seg is not None:
+            return self._interpret(seg, jnp.asarray(psi), phi, data)
         order = range(stop - 1, start - 1, -1) if adjoint else range(start, stop)
         psi, data = jnp.asarray(psi), jnp.asarray(data)
         for i in order:
