@@ -200,12 +200,16 @@ def stage_phase(n, st, s, params, data):
     v = coeff[s] * params[index[s]] + offset[s]
     phi = walsh(jnp.zeros(2**n, v.dtype).at[mask[s]].add(v))
     x = jnp.arange(2**n, dtype=jnp.int32)
-    for d in range(start.shape[1]):
-        sub = jnp.zeros_like(x)
-        for j in range(n):
+
+    def entry(d, phi):  # φ += γ_d · data[s_d + x|_{W_d}], the bits gathered by a loop (small traces)
+        def bit(j, sub):
             sh = shift[s, d, j]
-            sub = sub + jnp.where(sh >= 0, ((x >> pos[s, d, j]) & 1) << jnp.maximum(sh, 0), 0)
-        phi = phi + scale[s, d] * data[start[s, d] + sub]
+            return sub + jnp.where(sh >= 0, ((x >> pos[s, d, j]) & 1) << jnp.maximum(sh, 0), 0)
+
+        sub = jax.lax.fori_loop(0, n, bit, jnp.zeros_like(x))
+        return phi + scale[s, d] * data[start[s, d] + sub]
+
+    phi = jax.lax.fori_loop(0, start.shape[1], entry, phi)
     return phi
 
 
