@@ -16,6 +16,10 @@ split into three). `fuse` then groups the primitives into blocks ``B = M_K ⋯ M
 
 A simulator pass per block instead of per gate ([the interpreter][interpreter]): an L-layer
 hardware-efficient circuit on n wires costs about ``L·(n − 1)`` passes whatever its gate order.
+
+Operations blocks cannot hold (data re-upload, diagonals and Pauli rotations on more than two wires)
+become `qdist.sim.stages.StagePart`s; `fuse` merges consecutive ones into one
+`qdist.sim.stages.Stage` (a run of commuting diagonal operations: one pass).
 """
 
 from __future__ import annotations
