@@ -65,7 +65,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--sim-max-n",
         dest="sim_max_n",
         default=None,
-        help="simulate the protocols for n ≤ this many qubits (default: 6 inference, 2 gradient, 1 training; at most 20)",
+        help="simulate the protocols for n ≤ this many qubits (default: 10 inference, 3 gradient, 1 training; at most 20)",
     )
     p.add_argument("--seed", default="0", help="seed of the simulated points (default 0)")
     p.add_argument(
