@@ -322,8 +322,17 @@ def _program(kind: str, n: int, batched: tuple[bool, bool, bool]):
 
 
 def _pad_last(x, size: int):
-    x = jnp.asarray(x, jnp.float64)
-    return jnp.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, size - x.shape[-1])])
+    if isinstance(x, jax.Array):
+        return jnp.pad(x.astype(jnp.float64), [(0, 0)] * (x.ndim - 1) + [(0, size - x.shape[-1])])
+    x = np.asarray(x, np.float64)
+    return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, size - x.shape[-1])])
+
+
+@lru_cache(maxsize=256)
+def _device_args(t: Tables, observable: Observable | None):
+    """The tables on the device, once per (tables, observable): calls do not copy them again."""
+    obs = observable_tables(observable, t.num_qubits) if observable is not None else _NO_OBS
+    return jax.device_put(t.args()), jax.device_put(obs)
 
 
 def run(kind: str, circuit: Circuit, observable: Observable | None, params, psi, data=None):
@@ -345,9 +354,9 @@ def run(kind: str, circuit: Circuit, observable: Observable | None, params, psi,
         )
     data = np.zeros(0) if data is None else data
     padded, d = _pad_last(params, t.padded_params), _pad_last(data, t.padded_data)
-    obs = observable_tables(observable, n) if observable is not None else _NO_OBS
+    tab, obs = _device_args(t, observable)
     f = _program(kind, n, (padded.ndim == 2, d.ndim == 2, np.ndim(psi) == 2))
-    out = f(t.args(), obs, padded, d, psi)
+    out = f(tab, obs, padded, d, psi)
     if kind == "grad":
         return out[0], out[1][..., : circuit.num_params]
     if kind == "state" and one:
