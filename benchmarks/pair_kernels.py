@@ -1,0 +1,327 @@
+"""Benchmark: the switch-over-pairs block kernels (`qdist.sim.pairkernels`) against the interpreter's gathers.
+
+Two parts, every number next to the 1-minute load average (the machine is shared):
+
+* **per block**: a ``fori_loop`` over ``B`` random wire pairs (random unitaries), the pair a traced
+  table entry as in the interpreter; kernels ``gather`` (``interpret._pair_indices`` /
+  ``_inverse_positions``, today's interpreter), ``switch`` (`pairkernels.apply_pair`, one block
+  per iteration) and ``switch_u2`` (two blocks per iteration: no per-iteration state copy); and the
+  adjoint step (``ψ ← B†ψ``, ``G``, ``λ ← B†λ``) ``gather_step`` / ``switch_step`` /
+  ``switch_step_u2``. Reported: µs per block, ``GB/s = 2·itemsize·2ⁿ / t`` (one read and one
+  write of the state; the step moves two states) and the compile time of the first call (the
+  persistent compile cache is off in this process).
+* **end to end**: the hardware-efficient circuit (RY·RZ on every wire, then a CNOT chain; ``L``
+  layers; ⟨Z₀⟩) at n = 16 and 20: value + gradient and forward value of a copy of the interpreter's
+  ``forward`` / ``grad_program`` loops with the pair kernels wired in (``ours``), of the current
+  interpreter (``interpret._program``) and of PennyLane ``lightning.qubit`` (adjoint), in this
+  process; gradients cross-checked.
+
+Output (atomic): ``benchmarks/results/pair_kernels.json`` (``pair_kernels_quick.json`` with
+``--quick``: n = 10, 12 only, L = 2). Run: ``python benchmarks/pair_kernels.py [--quick]``
+(full ≈ 15 min on the shared 2-core machine, most of it compiling: every pair is a branch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QDIST_COMPILE_CACHE", "0")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from _common import machine, median_time, write_json  # noqa: E402
+
+import qdist  # noqa: E402
+from qdist.sim import interpret, pairkernels  # noqa: E402
+
+jax.config.update("jax_enable_compilation_cache", False)
+EYE = jnp.eye(4)
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# a copy of interpret.forward / grad_program with the pair kernels wired in
+# ---------------------------------------------------------------------------------------------
+
+
+def forward(n, count, ids, mats, psi, unroll=2):
+    """``ψ ← B_{count−1} ⋯ B_0 ψ``; ``unroll = 2``: two blocks per iteration (identity past ``count``)."""
+    if unroll == 1:
+        body = lambda i, s: pairkernels.apply_pair(n, ids[i], mats[i].astype(s.dtype), s)  # noqa: E731
+        return jax.lax.fori_loop(0, count, body, psi)
+    last = mats.shape[0] - 1
+
+    def body(r, s):
+        i, j = 2 * r, jnp.minimum(2 * r + 1, last)
+        s = pairkernels.apply_pair(n, ids[i], mats[i].astype(s.dtype), s)
+        m = jnp.where(2 * r + 1 < count, mats[j], EYE.astype(mats.dtype))
+        return pairkernels.apply_pair(n, ids[j], m.astype(s.dtype), s)
+
+    return jax.lax.fori_loop(0, (count + 1) // 2, body, psi)
+
+
+def expval_program(n, tab, obs, params, psi, unroll=2):
+    count, ids = tab[0], tab[1]
+    mats = interpret.block_matrices(params, *tab[2:])
+    out = forward(n, count, ids, mats, psi, unroll)
+    return jnp.real(jnp.vdot(out, interpret.apply_obs(n, obs, out)))
+
+
+def grad_program(n, tab, obs, params, psi, unroll=2):
+    """``interpret.grad_program`` with `pairkernels.apply_pair_and_reduce` as the adjoint step."""
+    count, ids = tab[0], tab[1]
+    mats = interpret.block_matrices(params, *tab[2:])
+    psi = forward(n, count, ids, mats, psi, unroll)
+    lam = interpret.apply_obs(n, obs, psi)
+    val = jnp.real(jnp.vdot(psi, lam))
+    daggers = jnp.conj(jnp.swapaxes(mats, 1, 2)).astype(psi.dtype)
+    nb = mats.shape[0]
+
+    def step(i, carry, valid=True):
+        psi, lam, gs = carry
+        k = jnp.maximum(i, 0)
+        m = daggers[k] if valid is True else jnp.where(valid, daggers[k], EYE.astype(psi.dtype))
+        psi, lam, g = pairkernels.apply_pair_and_reduce(n, ids[k], m, psi, lam)
+        return psi, lam, gs.at[jnp.where(i >= 0, i, nb)].set(g, mode="drop")
+
+    gs0 = jnp.zeros(mats.shape, psi.dtype)
+    if unroll == 1:
+        body = lambda r, c: step(count - 1 - r, c)  # noqa: E731
+        trips = count
+    else:
+        body = lambda r, c: step(count - 2 - 2 * r, step(count - 1 - 2 * r, c), count - 2 - 2 * r >= 0)  # noqa: E731
+        trips = (count + 1) // 2
+    _, _, gs = jax.lax.fori_loop(0, trips, body, (psi, lam, gs0))
+    gs = jax.lax.stop_gradient(gs.astype(mats.dtype))
+
+    def reduced(p):
+        return 2.0 * jnp.real(jnp.sum(interpret.block_matrices(p, *tab[2:]) * jnp.swapaxes(gs, 1, 2)))
+
+    return val, jax.grad(reduced)(params)
+
+
+# ---------------------------------------------------------------------------------------------
+# per-block loops
+# ---------------------------------------------------------------------------------------------
+
+
+def _gather_apply(n, hi, lo, m, psi):
+    out = interpret._times(m, psi[interpret._pair_indices(n, hi, lo)])
+    return out.reshape(-1)[interpret._inverse_positions(n, hi, lo)]
+
+
+def _gather_step(n, hi, lo, mdag, psi, lam):
+    idx, pos = interpret._pair_indices(n, hi, lo), interpret._inverse_positions(n, hi, lo)
+    vp, vl = interpret._times(mdag, psi[idx]), lam[idx]
+    return vp.reshape(-1)[pos], interpret._times(mdag, vl).reshape(-1)[pos], vp @ jnp.conj(vl).T
+
+
+def _block_loop(kind: str, n: int, blocks: int):
+    unroll = 2 if kind.endswith("_u2") else 1
+    step = kind.startswith(("gather_step", "switch_step"))
+
+    def one(i, bits, ids, mats, c):
+        if kind.startswith("gather"):
+            if step:
+                return _gather_step(n, bits[i, 0], bits[i, 1], mats[i], *c)
+            return _gather_apply(n, bits[i, 0], bits[i, 1], mats[i], c)
+        if step:
+            return pairkernels.apply_pair_and_reduce(n, ids[i], mats[i], *c)
+        return pairkernels.apply_pair(n, ids[i], mats[i], c)
+
+    def prog(bits, ids, mats, c):
+        def body(r, c):
+            for u in range(unroll):
+                out = one(unroll * r + u, bits, ids, mats, c)
+                c = out[:2] if step else out
+            return c
+
+        return jax.lax.fori_loop(0, blocks // unroll, body, c)
+
+    return jax.jit(prog)
+
+
+def per_block(n: int, dtype, kinds, blocks: int, repeats: int) -> list[dict]:
+    rng = np.random.default_rng(n)
+    all_pairs = np.array(pairkernels.pairs(n), np.int32)
+    bits = all_pairs[rng.integers(0, len(all_pairs), blocks)]
+    ids = pairkernels.pair_ids(bits)
+    a = rng.normal(size=(blocks, 4, 4)) + 1j * rng.normal(size=(blocks, 4, 4))
+    mats = jnp.asarray(np.linalg.qr(a)[0].astype(dtype))
+    states = [rng.normal(size=2**n) + 1j * rng.normal(size=2**n) for _ in range(2)]
+    states = [jnp.asarray((s / np.linalg.norm(s)).astype(dtype)) for s in states]
+    rows, ref = [], {}
+    for kind in kinds:
+        step = "step" in kind
+        c = tuple(states) if step else states[0]
+        f = _block_loop(kind, n, blocks)
+        t0 = time.perf_counter()
+        out = jax.block_until_ready(f(bits, ids, mats, c))
+        compile_s = time.perf_counter() - t0
+        t = median_time(lambda: jax.block_until_ready(f(bits, ids, mats, c)), repeats) / blocks  # noqa: B023
+        key = "step" if step else "apply"
+        out = np.concatenate([np.asarray(x) for x in (out if step else (out,))])
+        err = float(np.max(np.abs(out - ref[key]))) if key in ref else 0.0
+        ref.setdefault(key, out)
+        nbytes = (2 if step else 1) * 2 * np.dtype(dtype).itemsize * 2**n
+        rows.append(
+            {
+                "n": n,
+                "dtype": np.dtype(dtype).name,
+                "kernel": kind,
+                "blocks": blocks,
+                "us_per_block": t * 1e6,
+                "GBps": nbytes / t / 1e9,
+                "first_call_s": compile_s,
+                "max_diff_vs_first_kernel": err,
+                "load": load(),
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# end to end
+# ---------------------------------------------------------------------------------------------
+
+
+def hea(n: int, layers: int):
+    """``[(gate, wires, param index or None)]``: RY·RZ on every wire, then a CNOT chain, per layer."""
+    out, k = [], 0
+    for _ in range(layers):
+        for w in range(n):
+            out += [("RY", (w,), k), ("RZ", (w,), k + 1)]
+            k += 2
+        out += [("CNOT", (w, w + 1), None) for w in range(n - 1)]
+    return out
+
+
+def lightning_qnode(n, sp):
+    import pennylane as qml
+
+    ops = {"RY": qml.RY, "RZ": qml.RZ, "CNOT": qml.CNOT}
+
+    @qml.qnode(qml.device("lightning.qubit", wires=n), diff_method="adjoint")
+    def circuit(p):
+        for g, w, k in sp:
+            ops[g](*(() if k is None else (p[k],)), wires=list(w))
+        return qml.expval(qml.Z(0))
+
+    return circuit
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def end_to_end(n: int, layers: int, repeats: int, unroll: int, with_lightning: bool) -> dict:
+    sp = hea(n, layers)
+    circuit = qdist.make_circuit(n, [qdist.gate(g, w, *(() if k is None else (k,))) for g, w, k in sp])
+    params = np.random.default_rng(n).uniform(-np.pi, np.pi, circuit.num_params)
+    t = interpret.circuit_tables(circuit)
+    obs = interpret.observable_tables(qdist.pauli("Z", [0]), n)
+    padded = jnp.asarray(np.pad(params, (0, t.padded_params - circuit.num_params)))
+    psi0 = np.zeros(2**n, complex)
+    psi0[0] = 1.0
+    tail = (t.basis, t.index, t.coeff, t.offset)
+    tab_old = (np.int32(t.count), t.pair) + tail
+    tab_new = (np.int32(t.count), pairkernels.pair_ids(t.pair)) + tail
+    row = {"n": n, "layers": layers, "num_params": circuit.num_params, "blocks": t.count, "unroll": unroll}
+    progs = {
+        "ours": (
+            jax.jit(lambda tb, o, p, s: grad_program(n, tb, o, p, s, unroll)),
+            jax.jit(lambda tb, o, p, s: expval_program(n, tb, o, p, s, unroll)),
+            tab_new,
+        ),
+        "interpreter": (
+            interpret._program("grad", n, (False, False)),
+            interpret._program("expval", n, (False, False)),
+            tab_old,
+        ),
+    }
+    grads = {}
+    for name, (g, f, tab) in progs.items():
+        (v, gr), tg = _timed(lambda: jax.block_until_ready(g(tab, obs, padded, psi0)))  # noqa: B023
+        _, tf = _timed(lambda: jax.block_until_ready(f(tab, obs, padded, psi0)))  # noqa: B023
+        grads[name] = np.asarray(gr)[: circuit.num_params]
+        row[name] = {
+            "grad_first_call_s": tg,
+            "forward_first_call_s": tf,
+            "grad_s": median_time(lambda: jax.block_until_ready(g(tab, obs, padded, psi0)), repeats),  # noqa: B023
+            "forward_s": median_time(lambda: jax.block_until_ready(f(tab, obs, padded, psi0)), repeats),  # noqa: B023
+            "value": float(v),
+            "load": load(),
+        }
+        print(name, row[name], flush=True)
+    row["max_grad_diff_ours_vs_interpreter"] = float(np.max(np.abs(grads["ours"] - grads["interpreter"])))
+    if with_lightning:
+        import pennylane as qml
+
+        q = lightning_qnode(n, sp)
+        p = qml.numpy.array(params, requires_grad=True)
+        gl = np.asarray(qml.grad(q)(p))
+        row["lightning_adjoint"] = {
+            "grad_s": median_time(lambda: qml.grad(q)(p), repeats),
+            "forward_s": median_time(lambda: q(p), repeats),
+            "max_grad_diff_vs_ours": float(np.max(np.abs(gl - grads["ours"]))),
+            "load": load(),
+        }
+        print("lightning", row["lightning_adjoint"], flush=True)
+        lg = row["lightning_adjoint"]["grad_s"]
+        row["grad_speedup_vs_lightning"] = {k: lg / row[k]["grad_s"] for k in progs}
+    row["grad_speedup_ours_vs_interpreter"] = row["interpreter"]["grad_s"] / row["ours"]["grad_s"]
+    row["forward_speedup_ours_vs_interpreter"] = row["interpreter"]["forward_s"] / row["ours"]["forward_s"]
+    return row
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="n = 10, 12 and L = 2 only")
+    ap.add_argument("--sizes", type=int, nargs="*", help="per-block sizes (default 12 16 20)")
+    ap.add_argument("--e2e-sizes", type=int, nargs="*", help="end-to-end sizes (default 16 20)")
+    ap.add_argument("--layers", type=int, default=10)
+    ap.add_argument("--blocks", type=int, default=200, help="blocks per per-block loop")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--unroll", type=int, default=2, choices=(1, 2), help="blocks per loop iteration, end to end"
+    )
+    ap.add_argument("--no-lightning", action="store_true")
+    ap.add_argument("--skip-per-block", action="store_true")
+    args = ap.parse_args(argv)
+    sizes = args.sizes or ([10, 12] if args.quick else [12, 16, 20])
+    e2e_sizes = args.e2e_sizes if args.e2e_sizes is not None else ([10, 12] if args.quick else [16, 20])
+    layers = 2 if args.quick else args.layers
+    kinds = ["gather", "switch", "switch_u2", "gather_step", "switch_step", "switch_step_u2"]
+    payload = {"machine": machine(), "args": vars(args), "per_block": [], "end_to_end": []}
+    with jax.enable_x64(True):
+        if not args.skip_per_block:
+            for n in sizes:
+                payload["per_block"] += per_block(n, np.complex128, kinds, args.blocks, args.repeats)
+            big = max(sizes)
+            payload["per_block"] += per_block(big, np.complex64, kinds[:3], args.blocks, args.repeats)
+        for n in e2e_sizes:
+            payload["end_to_end"].append(
+                end_to_end(n, layers, args.repeats, args.unroll, not args.no_lightning)
+            )
+    payload["machine_end"] = machine()
+    print(write_json("pair_kernels_quick" if args.quick else "pair_kernels", payload))
+
+
+if __name__ == "__main__":
+    main()
