@@ -65,58 +65,66 @@ def load() -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def forward(n, count, ids, mats, psi, unroll=2):
-    """``ψ ← B_{count−1} ⋯ B_0 ψ``; ``unroll = 2``: two blocks per iteration (identity past ``count``)."""
+def _blocks_only(tab):
+    """``(count, ref, ids, block tables)`` from ``Tables.args()``; stages are not wired in here."""
+    (count, _kind, ref, pair, *rest), stages = tab
+    if stages is not None:
+        raise ValueError("this copy of the interpreter loops runs block-only circuits")
+    return count, ref, pairkernels.pair_ids(pair), rest
+
+
+def forward(n, tab, mats, psi, unroll=2):
+    """``ψ ← B_{count−1} ⋯ B_0 ψ`` (item ``i`` is block row ``ref[i]``, pair id from the ``pair`` table).
+
+    ``unroll = 2``: two blocks per iteration, an identity past ``count`` (no per-iteration copy)."""
+    count, ref, ids, _ = _blocks_only(tab)
+
+    def one(i, s, valid=True):
+        r = ref[i]
+        m = mats[r] if valid is True else jnp.where(valid, mats[r], EYE.astype(mats.dtype))
+        return pairkernels.apply_pair(n, ids[r], m.astype(s.dtype), s)
+
     if unroll == 1:
-        body = lambda i, s: pairkernels.apply_pair(n, ids[i], mats[i].astype(s.dtype), s)  # noqa: E731
-        return jax.lax.fori_loop(0, count, body, psi)
-    last = mats.shape[0] - 1
-
-    def body(r, s):
-        i, j = 2 * r, jnp.minimum(2 * r + 1, last)
-        s = pairkernels.apply_pair(n, ids[i], mats[i].astype(s.dtype), s)
-        m = jnp.where(2 * r + 1 < count, mats[j], EYE.astype(mats.dtype))
-        return pairkernels.apply_pair(n, ids[j], m.astype(s.dtype), s)
-
+        return jax.lax.fori_loop(0, count, one, psi)
+    last = ref.shape[0] - 1
+    body = lambda k, s: one(jnp.minimum(2 * k + 1, last), one(2 * k, s), 2 * k + 1 < count)  # noqa: E731
     return jax.lax.fori_loop(0, (count + 1) // 2, body, psi)
 
 
-def expval_program(n, tab, obs, params, psi, unroll=2):
-    count, ids = tab[0], tab[1]
-    mats = interpret.block_matrices(params, *tab[2:])
-    out = forward(n, count, ids, mats, psi, unroll)
+def expval_program(n, tab, obs, params, data, psi, unroll=2):
+    out = forward(n, tab, interpret.block_matrices(params, *_blocks_only(tab)[3]), psi, unroll)
     return jnp.real(jnp.vdot(out, interpret.apply_obs(n, obs, out)))
 
 
-def grad_program(n, tab, obs, params, psi, unroll=2):
-    """``interpret.grad_program`` with `pairkernels.apply_pair_and_reduce` as the adjoint step."""
-    count, ids = tab[0], tab[1]
-    mats = interpret.block_matrices(params, *tab[2:])
-    psi = forward(n, count, ids, mats, psi, unroll)
+def grad_program(n, tab, obs, params, data, psi, unroll=2):
+    """``interpret.grad_program`` (block-only) with `pairkernels.apply_pair_and_reduce` as the adjoint step."""
+    count, ref, ids, rest = _blocks_only(tab)
+    mats = interpret.block_matrices(params, *rest)
+    psi = forward(n, tab, mats, psi, unroll)
     lam = interpret.apply_obs(n, obs, psi)
     val = jnp.real(jnp.vdot(psi, lam))
     daggers = jnp.conj(jnp.swapaxes(mats, 1, 2)).astype(psi.dtype)
     nb = mats.shape[0]
 
-    def step(i, carry, valid=True):
+    def step(i, carry, valid=True):  # item i (i = −1: an identity step, G dropped)
         psi, lam, gs = carry
-        k = jnp.maximum(i, 0)
-        m = daggers[k] if valid is True else jnp.where(valid, daggers[k], EYE.astype(psi.dtype))
-        psi, lam, g = pairkernels.apply_pair_and_reduce(n, ids[k], m, psi, lam)
-        return psi, lam, gs.at[jnp.where(i >= 0, i, nb)].set(g, mode="drop")
+        r = ref[jnp.maximum(i, 0)]
+        m = daggers[r] if valid is True else jnp.where(valid, daggers[r], EYE.astype(psi.dtype))
+        psi, lam, g = pairkernels.apply_pair_and_reduce(n, ids[r], m, psi, lam)
+        return psi, lam, gs.at[jnp.where(i >= 0, r, nb)].set(g, mode="drop")
 
     gs0 = jnp.zeros(mats.shape, psi.dtype)
     if unroll == 1:
-        body = lambda r, c: step(count - 1 - r, c)  # noqa: E731
+        body = lambda k, c: step(count - 1 - k, c)  # noqa: E731
         trips = count
     else:
-        body = lambda r, c: step(count - 2 - 2 * r, step(count - 1 - 2 * r, c), count - 2 - 2 * r >= 0)  # noqa: E731
+        body = lambda k, c: step(count - 2 - 2 * k, step(count - 1 - 2 * k, c), count - 2 - 2 * k >= 0)  # noqa: E731
         trips = (count + 1) // 2
     _, _, gs = jax.lax.fori_loop(0, trips, body, (psi, lam, gs0))
     gs = jax.lax.stop_gradient(gs.astype(mats.dtype))
 
     def reduced(p):
-        return 2.0 * jnp.real(jnp.sum(interpret.block_matrices(p, *tab[2:]) * jnp.swapaxes(gs, 1, 2)))
+        return 2.0 * jnp.real(jnp.sum(interpret.block_matrices(p, *rest) * jnp.swapaxes(gs, 1, 2)))
 
     return val, jax.grad(reduced)(params)
 
@@ -245,34 +253,31 @@ def end_to_end(n: int, layers: int, repeats: int, unroll: int, with_lightning: b
     t = interpret.circuit_tables(circuit)
     obs = interpret.observable_tables(qdist.pauli("Z", [0]), n)
     padded = jnp.asarray(np.pad(params, (0, t.padded_params - circuit.num_params)))
+    data = jnp.zeros(t.padded_data)
     psi0 = np.zeros(2**n, complex)
     psi0[0] = 1.0
-    tail = (t.basis, t.index, t.coeff, t.offset)
-    tab_old = (np.int32(t.count), t.pair) + tail
-    tab_new = (np.int32(t.count), pairkernels.pair_ids(t.pair)) + tail
+    tab = t.args()
     row = {"n": n, "layers": layers, "num_params": circuit.num_params, "blocks": t.count, "unroll": unroll}
     progs = {
         "ours": (
-            jax.jit(lambda tb, o, p, s: grad_program(n, tb, o, p, s, unroll)),
-            jax.jit(lambda tb, o, p, s: expval_program(n, tb, o, p, s, unroll)),
-            tab_new,
+            jax.jit(lambda tb, o, p, d, s: grad_program(n, tb, o, p, d, s, unroll)),
+            jax.jit(lambda tb, o, p, d, s: expval_program(n, tb, o, p, d, s, unroll)),
         ),
         "interpreter": (
-            interpret._program("grad", n, (False, False)),
-            interpret._program("expval", n, (False, False)),
-            tab_old,
+            interpret._program("grad", n, (False, False, False)),
+            interpret._program("expval", n, (False, False, False)),
         ),
     }
     grads = {}
-    for name, (g, f, tab) in progs.items():
-        (v, gr), tg = _timed(lambda: jax.block_until_ready(g(tab, obs, padded, psi0)))  # noqa: B023
-        _, tf = _timed(lambda: jax.block_until_ready(f(tab, obs, padded, psi0)))  # noqa: B023
+    for name, (g, f) in progs.items():
+        (v, gr), tg = _timed(lambda: jax.block_until_ready(g(tab, obs, padded, data, psi0)))  # noqa: B023
+        _, tf = _timed(lambda: jax.block_until_ready(f(tab, obs, padded, data, psi0)))  # noqa: B023
         grads[name] = np.asarray(gr)[: circuit.num_params]
         row[name] = {
             "grad_first_call_s": tg,
             "forward_first_call_s": tf,
-            "grad_s": median_time(lambda: jax.block_until_ready(g(tab, obs, padded, psi0)), repeats),  # noqa: B023
-            "forward_s": median_time(lambda: jax.block_until_ready(f(tab, obs, padded, psi0)), repeats),  # noqa: B023
+            "grad_s": median_time(lambda: jax.block_until_ready(g(tab, obs, padded, data, psi0)), repeats),  # noqa: B023
+            "forward_s": median_time(lambda: jax.block_until_ready(f(tab, obs, padded, data, psi0)), repeats),  # noqa: B023
             "value": float(v),
             "load": load(),
         }
