@@ -21,7 +21,9 @@ Cost notes (see ``benchmarks/pair_kernels.py`` for the numbers): every branch is
 compile time of a program grows with ``n²`` (tens of seconds at n = 16–20, once per size with the
 persistent cache). When a conditional is the last op of a ``fori_loop`` body, XLA copies the state
 once per iteration to keep the loop carry in place; applying two blocks per iteration (pad with an
-identity block) removes that copy.
+identity block) removes that copy. In the adjoint step the reduction ``G`` (a ``(4, R) × (R, 4)``
+product of the stacked quarters, ``R = 2ⁿ⁻²``) costs more than the two state updates on XLA's CPU
+backend: it is the step's bottleneck, not the layout.
 """
 
 from __future__ import annotations
