@@ -21,13 +21,15 @@ Output (atomic): ``benchmarks/results/pair_kernels.json`` (``pair_kernels_quick.
 ``--quick``: n = 10, 12 only, L = 2). Run: ``python benchmarks/pair_kernels.py [--quick]``
 (full ≈ 18 min on the shared 2-core machine, most of it compiling: every pair is a branch).
 
-First full run (2026-12-02, AMD EPYC 2 cores, load 2.6–5: other agents' test suites): per block,
-complex128, switch_u2 vs gather 11.0 vs 3.5 GB/s (n = 12), 8.2 vs 5.9 (n = 16), 12.1 vs 2.8
-(n = 20); the adjoint step 10.5 vs 3.0, 13.2 vs 2.8, 6.7 vs 4.1 GB/s (the ``G`` reduction — a
-``(4, R) × (R, 4)`` dot of stacked quarters — costs more than the two state updates). End to end,
-L = 10: n = 16 gradient 0.149 s (interpreter 0.306 s, lightning 0.135 s), forward 0.025 s
-(0.092 s); n = 20 gradient 4.66 s (7.45 s, lightning 4.08 s), forward 0.94 s (2.45 s). First
-call (compile) of the gradient program: 83 s at n = 16, 148 s at n = 20 (interpreter 2.6 s, 10 s).
+Run of 2026-12-02 (AMD EPYC, 2 cores shared with other agents' test suites, load 2.9–5.7, so
+±2× noise): per block, complex128, switch_u2 vs gather 10.3 vs 3.2 GB/s (n = 12), 11.5 vs 3.1
+(n = 16), 7.2 vs 2.6 (n = 20); complex64 n = 20 4.7 vs 1.4 GB/s. The adjoint step *with* its
+``G`` gains little: 52 vs 68 µs (n = 12), 772–1153 vs 1253 µs (n = 16), 24.5 vs 24.8 ms (n = 20) —
+the ``G`` reduction (a ``(4, R) × (R, 4)`` product of stacked quarters) costs more than the two
+state updates. End to end, L = 10: n = 16 gradient 0.39 s (interpreter 0.51 s, lightning 0.14 s),
+forward 0.054 s (0.157 s); n = 20 gradient 5.9 s (8.2 s, lightning 4.0 s), forward 0.93 s
+(2.29 s, lightning 3.9 s). First call (compile) of the gradient program: 83 s at n = 16, 149 s
+at n = 20 (interpreter 3.3 s, 12.7 s).
 """
 
 from __future__ import annotations
