@@ -24,6 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from qdist.sim import programs
 from qdist.sim.blocks import Block, basis_functions, fuse, primitives
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
@@ -355,8 +356,9 @@ def run(kind: str, circuit: Circuit, observable: Observable | None, params, psi,
     data = np.zeros(0) if data is None else data
     padded, d = _pad_last(params, t.padded_params), _pad_last(data, t.padded_data)
     tab, obs = _device_args(t, observable)
-    f = _program(kind, n, (padded.ndim == 2, d.ndim == 2, np.ndim(psi) == 2))
-    out = f(tab, obs, padded, d, psi)
+    batched = (padded.ndim == 2, d.ndim == 2, np.ndim(psi) == 2)
+    f = _program(kind, n, batched)
+    out = programs.call(f"interpret/{kind}/{n}/{batched}", f, tab, obs, padded, d, jnp.asarray(psi))
     if kind == "grad":
         return out[0], out[1][..., : circuit.num_params]
     if kind == "state" and one:
