@@ -1,18 +1,25 @@
 """Which engine runs a call: the interpreter (compiled once per size) or the circuit's own program.
 
 * the interpreter (`qdist.sim.interpret`) runs every new circuit at once: its programs are shared by
-  all circuits of a register size and kept in the persistent cache (`qdist.sim.jaxcache`);
+  all circuits of a register size and kept in the persistent cache (`qdist.sim.jaxcache`,
+  `qdist.sim.programs`);
 * the unrolled per-circuit program (`qdist.sim.simulate`) takes seconds to tens of seconds to
-  compile and can be faster per call. After the ``COMPILE_AFTER``-th call of the same (circuit,
-  observable, batching, shapes, dtype) it is compiled in a background thread; when it is ready one
-  call of it is timed against the fastest interpreter call, and the faster engine serves every
-  later call.
+  compile and can be faster per call.
 
-``QDIST_SIM_MODE=interpret`` or ``compile`` forces one engine (``auto``, the default, chooses;
-above ``AUTO_MAX_QUBITS`` qubits it keeps the unrolled program, which is faster per call there).
-Circuits the interpreter does not run (non-diagonal ops on more than two wires other than Pauli
-rotations) always use the compiled program. Both engines agree to rounding (1e-12 in complex128), see
-[the interpreter][interpreter].
+``QDIST_SIM_MODE`` chooses:
+
+* ``auto`` (default): the interpreter up to ``AUTO_MAX_QUBITS`` qubits, the unrolled program above
+  (faster per call there) and for circuits the interpreter does not run (non-diagonal ops on more
+  than two wires other than Pauli rotations). The choice depends on the circuit only, so the same
+  command gives the same numbers to the last bit — a training run resumed from a checkpoint equals
+  the uninterrupted one;
+* ``interpret`` or ``compile`` forces one engine;
+* ``adaptive``: after the ``COMPILE_AFTER``-th call of the same (circuit, observable, batching,
+  shapes, dtype) the unrolled program is compiled in a background thread; when it is ready one call
+  of it is timed against the fastest interpreter call and the faster engine serves every later call.
+  Fastest for a circuit evaluated thousands of times, but *when* the engine changes depends on
+  timing, and the two engines agree to rounding (1e-12 in complex128, [the interpreter][interpreter]),
+  not to the last bit.
 """
 
 from __future__ import annotations
@@ -34,11 +41,11 @@ __all__ = ["AUTO_MAX_QUBITS", "COMPILE_AFTER", "MODES", "mode", "route", "run"]
 
 #: calls of one circuit after which its unrolled program is compiled in the background
 COMPILE_AFTER = 10
-#: largest register the interpreter serves in ``auto`` mode: above it the interpreter's gathers
+#: largest register the interpreter serves in ``auto`` and ``adaptive`` mode: above it its gathers
 #: are 2-5x slower per call than the unrolled program (n = 16, L = 10: 0.18 s against 0.08 s per
 #: gradient; n = 20: 8.8 s against 1.8 s), so ``auto`` keeps the unrolled program there
 AUTO_MAX_QUBITS = 14
-MODES = ("auto", "interpret", "compile")
+MODES = ("auto", "interpret", "compile", "adaptive")
 _MAX_ROUTES = 256
 
 
@@ -76,13 +83,14 @@ def _entry(key: tuple) -> _Route:
 
 
 def route(kind: str, circuit: Circuit) -> str:
-    """``"interpret"`` or ``"compile"`` as forced by the mode and the circuit (``"auto"`` otherwise)."""
+    """``"interpret"`` or ``"compile"`` as fixed by the mode and the circuit, ``"adaptive"`` when
+    the engine is chosen by timing (``QDIST_SIM_MODE=adaptive``)."""
     m = mode()
     if m == "compile" or not interpret.interpretable(circuit):
         return "compile"
-    if m == "auto" and circuit.num_qubits > AUTO_MAX_QUBITS:
+    if m in ("auto", "adaptive") and circuit.num_qubits > AUTO_MAX_QUBITS:
         return "compile"
-    return m
+    return "interpret" if m == "auto" else m
 
 
 def _background(entry: _Route, build: Callable[[], Callable], args: tuple) -> None:

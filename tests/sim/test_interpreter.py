@@ -211,8 +211,24 @@ def test_routes_not_interpretable_and_bad_mode(monkeypatch):
         qdist.expval(_hea(2, 1, True), np.zeros(4), qdist.pauli("Z", [0]))
 
 
-def test_auto_switches_to_the_compiled_program_with_equal_numbers(monkeypatch):
+def test_auto_is_fixed_by_the_circuit_so_repeated_calls_are_bitwise_equal(monkeypatch):
+    """``auto`` never changes engine with the number of calls: the same command gives the same bits."""
     monkeypatch.setenv("QDIST_SIM_MODE", "auto")
+    circuit = _hea(3, 2, False)
+    assert routing.route("grad", circuit) == "interpret"
+    wide = make_circuit(routing.AUTO_MAX_QUBITS + 1, [gate("RY", 0, 0)])
+    assert routing.route("grad", wide) == "compile"
+    params = np.random.default_rng(8).uniform(-3, 3, circuit.num_params)
+    obs = qdist.pauli("Z", [1])
+    first = qdist.value_and_grad(circuit, params, obs)
+    for _ in range(routing.COMPILE_AFTER + 3):
+        v, g = qdist.value_and_grad(circuit, params, obs)
+        assert v == first[0] and np.array_equal(g, first[1])
+    assert not [k for k in routing._ROUTES if k[1] == circuit.fingerprint]  # no background compile
+
+
+def test_adaptive_switches_to_the_compiled_program_with_equal_numbers(monkeypatch):
+    monkeypatch.setenv("QDIST_SIM_MODE", "adaptive")
     circuit = _hea(3, 2, False)
     obs = qdist.pauli("Z", [1])
     params = np.random.default_rng(8).uniform(-3, 3, circuit.num_params)
