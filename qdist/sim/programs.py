@@ -45,7 +45,12 @@ def _code_digest() -> str:
 
 def _signature(args) -> tuple:
     leaves, tree = jax.tree_util.tree_flatten(args)
-    return str(tree), tuple((np.shape(x), np.result_type(x).name) for x in leaves)
+    return str(tree), tuple((np.shape(x), _dtype_name(x)) for x in leaves)
+
+
+def _dtype_name(x) -> str:
+    dtype = getattr(x, "dtype", None)
+    return np.dtype(dtype if dtype is not None else np.asarray(x).dtype).name
 
 
 def _path(name: str, signature: tuple) -> Path | None:

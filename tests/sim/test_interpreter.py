@@ -45,24 +45,29 @@ def _case(ref, seed):
             return n, spec, params, circuit
 
 
+def _check_against_references(ref, monkeypatch, n, spec, params, data, circuit, seed):
+    """Interpreter = compiled program (1e-12) and = Qiskit / PennyLane / finite differences."""
+    terms = ref.random_observable(np.random.default_rng(seed), n)
+    obs = ref.obs_qdist(terms)
+    (vi, gi), (vc, gc) = _both(monkeypatch, lambda: qdist.value_and_grad(circuit, params, obs, data=data))
+    assert abs(vi - vc) < ROUTE_ATOL
+    np.testing.assert_allclose(gi, gc, rtol=0, atol=ROUTE_ATOL)
+    assert abs(vi - qiskit_expval(ref, n, spec, params, data, terms)) < 1e-10
+    np.testing.assert_allclose(
+        gi, pennylane_param_shift(ref, n, spec, params, data, terms), rtol=0, atol=GRAD_ATOL
+    )
+    fd = finite_difference(lambda p: qiskit_expval(ref, n, spec, p, data, terms), params)
+    np.testing.assert_allclose(gi, fd, rtol=0, atol=GRAD_ATOL)
+    si, sc = _both(monkeypatch, lambda: qdist.state(circuit, params, data=data))
+    np.testing.assert_allclose(si, sc, rtol=0, atol=ROUTE_ATOL)
+    sv = Statevector.from_int(0, 2**n).evolve(ref.build_qiskit(n, spec, params, data))
+    np.testing.assert_allclose(si, ref.from_qiskit_order(np.asarray(sv.data), n), rtol=0, atol=1e-10)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_random_circuits_match_compiled_and_references(ref, monkeypatch, seed):
     n, spec, params, circuit = _case(ref, 700 + seed)
-    terms = ref.random_observable(np.random.default_rng(seed), n)
-    obs = ref.obs_qdist(terms)
-    (vi, gi), (vc, gc) = _both(monkeypatch, lambda: qdist.value_and_grad(circuit, params, obs))
-    assert abs(vi - vc) < ROUTE_ATOL
-    np.testing.assert_allclose(gi, gc, rtol=0, atol=ROUTE_ATOL)
-    assert abs(vi - qiskit_expval(ref, n, spec, params, None, terms)) < 1e-10
-    np.testing.assert_allclose(
-        gi, pennylane_param_shift(ref, n, spec, params, None, terms), rtol=0, atol=GRAD_ATOL
-    )
-    fd = finite_difference(lambda p: qiskit_expval(ref, n, spec, p, None, terms), params)
-    np.testing.assert_allclose(gi, fd, rtol=0, atol=GRAD_ATOL)
-    si, sc = _both(monkeypatch, lambda: qdist.state(circuit, params))
-    np.testing.assert_allclose(si, sc, rtol=0, atol=ROUTE_ATOL)
-    sv = Statevector.from_int(0, 2**n).evolve(ref.build_qiskit(n, spec, params, None))
-    np.testing.assert_allclose(si, ref.from_qiskit_order(np.asarray(sv.data), n), rtol=0, atol=1e-10)
+    _check_against_references(ref, monkeypatch, n, spec, params, None, circuit, seed)
 
 
 def _wide_case(ref, seed):
@@ -83,21 +88,7 @@ def _wide_case(ref, seed):
 @pytest.mark.parametrize("seed", range(10))
 def test_wide_and_data_circuits_match_compiled_and_references(ref, monkeypatch, seed):
     n, spec, params, data, circuit = _wide_case(ref, 900 + seed)
-    terms = ref.random_observable(np.random.default_rng(seed), n)
-    obs = ref.obs_qdist(terms)
-    (vi, gi), (vc, gc) = _both(monkeypatch, lambda: qdist.value_and_grad(circuit, params, obs, data=data))
-    assert abs(vi - vc) < ROUTE_ATOL
-    np.testing.assert_allclose(gi, gc, rtol=0, atol=ROUTE_ATOL)
-    assert abs(vi - qiskit_expval(ref, n, spec, params, data, terms)) < 1e-10
-    np.testing.assert_allclose(
-        gi, pennylane_param_shift(ref, n, spec, params, data, terms), rtol=0, atol=GRAD_ATOL
-    )
-    fd = finite_difference(lambda p: qiskit_expval(ref, n, spec, p, data, terms), params)
-    np.testing.assert_allclose(gi, fd, rtol=0, atol=GRAD_ATOL)
-    si, sc = _both(monkeypatch, lambda: qdist.state(circuit, params, data=data))
-    np.testing.assert_allclose(si, sc, rtol=0, atol=ROUTE_ATOL)
-    sv = Statevector.from_int(0, 2**n).evolve(ref.build_qiskit(n, spec, params, data))
-    np.testing.assert_allclose(si, ref.from_qiskit_order(np.asarray(sv.data), n), rtol=0, atol=1e-10)
+    _check_against_references(ref, monkeypatch, n, spec, params, data, circuit, seed)
 
 
 def test_diag_model_is_one_stage_per_diagonal_layer(monkeypatch):
