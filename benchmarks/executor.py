@@ -2,12 +2,16 @@
 
 The sweep is the list of simulated points of ``qdist curves --task inference`` (every scheme, N = 2¹ …
 2^{sim_max_n}; each task runs one protocol on the simulated network and returns its ledger totals),
-or with ``--task gradient`` those of ``qdist curves --task gradient`` on the default model.
+or with ``--task gradient`` those of ``qdist curves --task gradient`` on the default model, or with
+``--task seeds`` a seed study: one gradient point (``--scheme``, ``--N``, default model) repeated
+for ``--tasks`` seeds — equal tasks of about ``--N``-dependent seconds each, the sweep shape the
+simulator issue targets (≥ 40 tasks of ~2 s).
 Wall times include starting the pool (spawned processes import JAX and qdist): that is what a user
 pays. The cluster is timed twice: cold (its workers import qdist on their first task) and warm.
 Every run must give the same results (explicit seeds). Output: benchmarks/results/executor.json.
 
     .venv/bin/python benchmarks/executor.py [--quick] [--sim-max-n N] [--task inference|gradient]
+    .venv/bin/python benchmarks/executor.py --task seeds [--scheme shadow] [--N 64] [--tasks 40]
 """
 
 from __future__ import annotations
@@ -22,9 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, write_json  # noqa: E402
 
 
-def _sweep(sim_max_n: int, task: str = "inference"):
+def _config(task: str) -> dict:
     from qdist.network.spec import DEFAULT_MODEL
-    from qdist.reports.curves import simulation_tasks
 
     cfg = {
         "epsilon": 0.1,
@@ -38,10 +41,27 @@ def _sweep(sim_max_n: int, task: str = "inference"):
         "steps": 10,
         "batch": 1,
     }
-    if task == "gradient":
+    if task != "inference":
         cfg.update(DEFAULT_MODEL)
+    return cfg
+
+
+def _sweep(sim_max_n: int, task: str = "inference"):
+    from qdist.reports.curves import simulation_tasks
+
     grid = [2**k for k in range(1, sim_max_n + 1)]
-    return simulation_tasks(task, [cfg], grid, sim_max_n, seed=0)
+    return simulation_tasks(task, [_config(task)], grid, sim_max_n, seed=0)
+
+
+def _seed_study(scheme: str, N: int, count: int):
+    """``count`` equal tasks: one gradient point of ``scheme`` at ``N``, seeds 0 … count − 1."""
+    from qdist.reports.simulate import simulate_task, task_name
+    from qdist.scale import Task
+
+    cfg = _config("gradient")
+    kw = {"task": "gradient", "scheme": scheme, "N": N, "cfg": cfg}
+    name = task_name("gradient", scheme, N, cfg)
+    return [Task(f"{name}/seed={s}", simulate_task, dict(kw, seed=s)) for s in range(count)]
 
 
 def _timed(tasks, **kw):
@@ -59,10 +79,16 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a smaller sweep (n ≤ 4)")
     ap.add_argument("--sim-max-n", type=int, default=None, help="largest simulated n (default 6)")
-    ap.add_argument("--task", choices=("inference", "gradient"), default="inference")
+    ap.add_argument("--task", choices=("inference", "gradient", "seeds"), default="inference")
+    ap.add_argument("--scheme", default="shadow", help="--task seeds: the gradient scheme")
+    ap.add_argument("--N", type=int, default=1024, help="--task seeds: the input size N")
+    ap.add_argument("--tasks", type=int, default=40, help="--task seeds: the number of seeds")
     args = ap.parse_args(argv)
     sim_max_n = args.sim_max_n or (4 if args.quick else 6)
-    tasks = _sweep(sim_max_n, args.task)
+    if args.task == "seeds":
+        tasks = _seed_study(args.scheme, args.N, 8 if args.quick else args.tasks)
+    else:
+        tasks = _sweep(sim_max_n, args.task)
     from distributed import LocalCluster
 
     runs, results = {}, {}
@@ -81,9 +107,11 @@ def main(argv=None) -> int:
     payload = {
         "machine": machine(),
         "sweep": {
-            "what": f"simulated points of `qdist curves --task {args.task}`",
+            "what": f"{len(tasks)} seeds of one `{args.scheme}` gradient point at N = {args.N}"
+            if args.task == "seeds"
+            else f"simulated points of `qdist curves --task {args.task}`",
             "config": tasks[0].kwargs["cfg"],
-            "sim_max_n": sim_max_n,
+            "sim_max_n": None if args.task == "seeds" else sim_max_n,
             "tasks": len(tasks),
             "quick": args.quick,
             "mean_task_seconds_1_process": round(runs["processes_1"] / len(tasks), 3),
