@@ -286,11 +286,11 @@ def memory(n: int) -> dict:
         for layers in (2, 8, 32):
             c = to_qdist(n, spec("ryrz_cnot", n, layers))
             t = interpret.circuit_tables(c)
-            tab = (np.int32(t.count), t.pair, t.basis, t.index, t.coeff, t.offset)
             obs = interpret.observable_tables(qdist.pauli("Z", [0]), n)
             psi = np.zeros(2**n, complex)
-            f = interpret._program("grad", n, (False, False))
-            ma = f.lower(tab, obs, np.zeros(t.padded_params), psi).compile().memory_analysis()
+            f = interpret._program("grad", n, (False, False, False))
+            args = (t.args(), obs, np.zeros(t.padded_params), np.zeros(t.padded_data), psi)
+            ma = f.lower(*args).compile().memory_analysis()
             out[f"L{layers}"] = {"params": c.num_params, "temp_bytes": int(ma.temp_size_in_bytes)}
     out["state_bytes"] = 16 * 2**n
     return out
