@@ -163,14 +163,22 @@ def observable_tables(observable: Observable, n: int) -> tuple[np.ndarray, ...]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _matmul4(a, b):
+    """``a @ b`` for stacks of ``4 × 4`` matrices as element-wise sums (XLA's batched dots of tiny
+    matrices cost more on CPU than the arithmetic)."""
+    return sum(a[..., :, k, None] * b[..., None, k, :] for k in range(4))
+
+
 def block_matrices(params, basis, index, coeff, offset):
-    """``B_i = M_{i,K} ⋯ M_{i,1}``, ``M = Σ_j f_j(coeff·θ[index] + offset) basis_j`` → ``(NB, 4, 4)``."""
+    """``B_i = M_{i,K} ⋯ M_{i,1}``, ``M = Σ_j f_j(coeff·θ[index] + offset) basis_j`` → ``(NB, 4, 4)``.
+
+    The product is a pairwise tree (``K`` is a power of two): log₂K batched steps instead of K − 1,
+    which at n = 8 takes the matrices from 0.58 to 0.15 ms and their gradient from 1.5 to 0.8 ms."""
     phi = coeff * params[index] + offset
-    m = jnp.einsum("bkf,bkfij->bkij", basis_functions(phi).astype(basis.dtype), basis)
-    out = m[:, 0]
-    for j in range(1, m.shape[1]):
-        out = m[:, j] @ out
-    return out
+    m = jnp.sum(basis_functions(phi).astype(basis.dtype)[..., None, None] * basis, axis=2)
+    while m.shape[1] > 1:
+        m = _matmul4(m[:, 1::2], m[:, 0::2])
+    return m[:, 0]
 
 
 def _pair_indices(n: int, hi, lo):
@@ -358,9 +366,10 @@ def run(kind: str, circuit: Circuit, observable: Observable | None, params, psi,
     tab, obs = _device_args(t, observable)
     batched = (padded.ndim == 2, d.ndim == 2, np.ndim(psi) == 2)
     f = _program(kind, n, batched)
-    out = programs.call(f"interpret/{kind}/{n}/{batched}", f, tab, obs, padded, d, jnp.asarray(psi))
-    if kind == "grad":
-        return out[0], out[1][..., : circuit.num_params]
+    psi = psi if isinstance(psi, jax.Array) else np.asarray(psi)  # numpy goes in as it is (no dispatch)
+    out = programs.call(f"interpret/{kind}/{n}/{batched}", f, tab, obs, padded, d, psi)
+    if kind == "grad":  # lax.slice: jnp indexing costs ~0.4 ms of Python per call
+        return out[0], jax.lax.slice_in_dim(out[1], 0, circuit.num_params, axis=out[1].ndim - 1)
     if kind == "state" and one:
         return out.reshape(out.shape[:-1] + (2, 2))[..., 0]
     return out

@@ -48,9 +48,10 @@ def _signature(args) -> tuple:
     return str(tree), tuple((np.shape(x), _dtype_name(x)) for x in leaves)
 
 
-def _dtype_name(x) -> str:
+def _dtype_name(x) -> np.dtype:
+    """The dtype itself (hashable, a stable repr; ``.name`` costs ~8 µs a leaf per call)."""
     dtype = getattr(x, "dtype", None)
-    return np.dtype(dtype if dtype is not None else np.asarray(x).dtype).name
+    return np.dtype(dtype) if dtype is not None else np.asarray(x).dtype
 
 
 def _path(name: str, signature: tuple) -> Path | None:
