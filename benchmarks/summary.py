@@ -579,7 +579,8 @@ def render(results: Path = RESULTS, plots: bool = True) -> str:
         lines += [f"## {name}", "", f"Source: [`{fname}`]({fname}){' — *quick*' if quick else ''}.", ""]
         lines += [f"Machine: {machine_line(d.get('machine'))}.", ""]
         try:
-            lines += SECTIONS.get(name, section_generic)(d, results, plots)
+            fallback = section_executor if name.startswith("executor") else section_generic
+            lines += SECTIONS.get(name, fallback)(d, results, plots)
         except Exception as exc:  # a schema change must not lose the rest of the summary
             lines += [f"Could not summarise this file ({type(exc).__name__}: {exc}).", ""]
         stem = fname.removesuffix(".json")
