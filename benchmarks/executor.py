@@ -4,14 +4,15 @@ The sweep is the list of simulated points of ``qdist curves --task inference`` (
 2^{sim_max_n}; each task runs one protocol on the simulated network and returns its ledger totals),
 or with ``--task gradient`` those of ``qdist curves --task gradient`` on the default model, or with
 ``--task seeds`` a seed study: one gradient point (``--scheme``, ``--N``, default model) repeated
-for ``--tasks`` seeds — equal tasks of about ``--N``-dependent seconds each, the sweep shape the
-simulator issue targets (≥ 40 tasks of ~2 s).
+for ``--tasks`` seeds — equal tasks, ~1.5 s each at the default N = 1024 (the sweep shape the
+simulator issue targets: ≥ 40 tasks of ~2 s).
 Wall times include starting the pool (spawned processes import JAX and qdist): that is what a user
 pays. The cluster is timed twice: cold (its workers import qdist on their first task) and warm.
-Every run must give the same results (explicit seeds). Output: benchmarks/results/executor.json.
+Every run must give the same results (explicit seeds). Output: benchmarks/results/executor.json
+(``--task gradient`` / ``seeds``: executor_gradient.json / executor_seeds.json).
 
     .venv/bin/python benchmarks/executor.py [--quick] [--sim-max-n N] [--task inference|gradient]
-    .venv/bin/python benchmarks/executor.py --task seeds [--scheme shadow] [--N 64] [--tasks 40]
+    .venv/bin/python benchmarks/executor.py --task seeds [--scheme shadow] [--N 1024] [--tasks 40]
 """
 
 from __future__ import annotations

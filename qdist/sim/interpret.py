@@ -165,7 +165,8 @@ def observable_tables(observable: Observable, n: int) -> tuple[np.ndarray, ...]:
 
 def _matmul4(a, b):
     """``a @ b`` for stacks of ``4 × 4`` matrices as element-wise sums (XLA's batched dots of tiny
-    matrices cost more on CPU than the arithmetic)."""
+    matrices cost more on CPU than the arithmetic). For ``(4, 4) @ (4, 2ⁿ⁻²)`` on the state use
+    `_times`: its stacked rows measured ~20 % faster at n = 16."""
     return sum(a[..., :, k, None] * b[..., None, k, :] for k in range(4))
 
 

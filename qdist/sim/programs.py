@@ -45,11 +45,11 @@ def _code_digest() -> str:
 
 def _signature(args) -> tuple:
     leaves, tree = jax.tree_util.tree_flatten(args)
-    return str(tree), tuple((np.shape(x), _dtype_name(x)) for x in leaves)
+    return str(tree), tuple((np.shape(x), _dtype(x)) for x in leaves)
 
 
-def _dtype_name(x) -> np.dtype:
-    """The dtype itself (hashable, a stable repr; ``.name`` costs ~8 µs a leaf per call)."""
+def _dtype(x) -> np.dtype:
+    """The leaf's dtype (hashable, a stable repr; ``.name`` costs ~8 µs a leaf per call)."""
     dtype = getattr(x, "dtype", None)
     return np.dtype(dtype) if dtype is not None else np.asarray(x).dtype
 
