@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) pip
 	$(PIP) -e '.[dev]'
+	$(BIN)/python -c 'from qdist.sim import native; print(native.status())'
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from qdist.sim import programs
+from qdist.sim import native, programs
 from qdist.sim.blocks import Block, basis_functions, fuse, primitives
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
@@ -227,17 +227,33 @@ def _rotate(psi, phi, sign: float):
     return psi * jnp.exp(sign * 1j * phi).astype(psi.dtype)
 
 
-def forward(n, tab, mats, params, data, psi):
-    """``ψ ← item_{count−1} ⋯ item_0 ψ``: a block gathers the ``(4, 2ⁿ⁻²)`` amplitudes of its pair
-    (state-index bits ``pair[r] = (hi, lo)``), multiplies and gathers back; a stage multiplies by
-    ``e^{iφ}``."""
+def _apply_block(n, m, psi, hi, lo, kernels: bool):
+    """``(m on bits hi > lo) ψ``: the C++ kernel in place (`qdist.sim.native`), else two gathers of
+    the ``(4, 2ⁿ⁻²)`` amplitudes of the pair."""
+    if kernels:
+        return native.apply4(psi, m, hi, lo)
+    out = _times(m.astype(psi.dtype), psi[_pair_indices(n, hi, lo)])
+    return out.reshape(-1)[_inverse_positions(n, hi, lo)]
+
+
+def _adjoint_block(n, mdag, psi, lam, hi, lo, kernels: bool):
+    """``(B†ψ, B†λ, G)``, ``G_{cr} = Σ_rest (B†ψ)_c λ_r^*`` (``λ`` before its update)."""
+    if kernels:
+        return native.adjoint4(psi, lam, mdag, hi, lo)
+    idx, pos = _pair_indices(n, hi, lo), _inverse_positions(n, hi, lo)
+    vp, vl = _times(mdag, psi[idx]), lam[idx]
+    g = vp @ jnp.conj(vl).T
+    return vp.reshape(-1)[pos], _times(mdag, vl).reshape(-1)[pos], g
+
+
+def forward(n, tab, mats, params, data, psi, kernels: bool = False):
+    """``ψ ← item_{count−1} ⋯ item_0 ψ``: a block applies its ``4 × 4`` matrix on its pair
+    (state-index bits ``pair[r] = (hi, lo)``, `_apply_block`); a stage multiplies by ``e^{iφ}``."""
     (count, kind, ref, pair, *_), st = tab
 
     def block(i, psi):
         r = ref[i]
-        hi, lo = pair[r, 0], pair[r, 1]
-        out = _times(mats[r].astype(psi.dtype), psi[_pair_indices(n, hi, lo)])
-        return out.reshape(-1)[_inverse_positions(n, hi, lo)]
+        return _apply_block(n, mats[r], psi, pair[r, 0], pair[r, 1], kernels)
 
     def stage(i, psi):
         return _rotate(psi, stage_phase(n, st, ref[i], params, data), 1.0)
@@ -264,21 +280,21 @@ def _mats(tab, params):
     return block_matrices(params, *tab[0][4:])
 
 
-def expval_program(n, tab, obs, params, data, psi):
-    out = forward(n, tab, _mats(tab, params), params, data, psi)
+def expval_program(n, tab, obs, params, data, psi, kernels: bool = False):
+    out = forward(n, tab, _mats(tab, params), params, data, psi, kernels)
     return jnp.real(jnp.vdot(out, apply_obs(n, obs, out)))
 
 
-def state_program(n, tab, params, data, psi):
-    return forward(n, tab, _mats(tab, params), params, data, psi)
+def state_program(n, tab, params, data, psi, kernels: bool = False):
+    return forward(n, tab, _mats(tab, params), params, data, psi, kernels)
 
 
-def grad_program(n, tab, obs, params, data, psi):
+def grad_program(n, tab, obs, params, data, psi, kernels: bool = False):
     """``(f, ∂f/∂params)`` by the adjoint sweep with the fused 4 × 4 derivative reduction; a stage
     adds ``coeff_t · (H g)[m_t]``, ``g = −2 Im(λ^* ψ)`` to its terms' parameters."""
     (count, kind, ref, pair, *_), st = tab
     mats = _mats(tab, params)
-    psi = forward(n, tab, mats, params, data, psi)
+    psi = forward(n, tab, mats, params, data, psi, kernels)
     lam = apply_obs(n, obs, psi)
     val = jnp.real(jnp.vdot(psi, lam))
     daggers = jnp.conj(jnp.swapaxes(mats, 1, 2)).astype(psi.dtype)
@@ -286,12 +302,7 @@ def grad_program(n, tab, obs, params, data, psi):
     def block(i, carry):
         psi, lam, gs, dg = carry
         r = ref[i]
-        hi, lo = pair[r, 0], pair[r, 1]
-        idx, pos = _pair_indices(n, hi, lo), _inverse_positions(n, hi, lo)
-        vp, vl = _times(daggers[r], psi[idx]), lam[idx]
-        g = vp @ jnp.conj(vl).T  # G_cr = Σ_rest ψ_c λ_r^*, ψ before block r, λ after it
-        psi = vp.reshape(-1)[pos]
-        lam = _times(daggers[r], vl).reshape(-1)[pos]
+        psi, lam, g = _adjoint_block(n, daggers[r], psi, lam, pair[r, 0], pair[r, 1], kernels)
         return psi, lam, gs.at[r].set(g), dg
 
     def stage(i, carry):
@@ -318,14 +329,15 @@ def grad_program(n, tab, obs, params, data, psi):
 
 
 @lru_cache(maxsize=64)
-def _program(kind: str, n: int, batched: tuple[bool, bool, bool]):
-    """One jitted program per (kind, n, batching of params, data, state); the tables are arguments."""
+def _program(kind: str, n: int, batched: tuple[bool, bool, bool], kernels: bool = False):
+    """One jitted program per (kind, n, batching of params, data, state, kernels); the tables are
+    arguments."""
     if kind == "expval":
-        f = lambda tab, obs, p, d, s: expval_program(n, tab, obs, p, d, s)  # noqa: E731
+        f = lambda tab, obs, p, d, s: expval_program(n, tab, obs, p, d, s, kernels)  # noqa: E731
     elif kind == "grad":
-        f = lambda tab, obs, p, d, s: grad_program(n, tab, obs, p, d, s)  # noqa: E731
+        f = lambda tab, obs, p, d, s: grad_program(n, tab, obs, p, d, s, kernels)  # noqa: E731
     else:
-        f = lambda tab, obs, p, d, s: state_program(n, tab, p, d, s)  # noqa: E731
+        f = lambda tab, obs, p, d, s: state_program(n, tab, p, d, s, kernels)  # noqa: E731
     if any(batched):
         f = jax.vmap(f, in_axes=(None, None) + tuple(0 if b else None for b in batched))
     return jax.jit(f)
@@ -366,9 +378,11 @@ def run(kind: str, circuit: Circuit, observable: Observable | None, params, psi,
     padded, d = _pad_last(params, t.padded_params), _pad_last(data, t.padded_data)
     tab, obs = _device_args(t, observable)
     batched = (padded.ndim == 2, d.ndim == 2, np.ndim(psi) == 2)
-    f = _program(kind, n, batched)
+    kernels = native.available()
+    f = _program(kind, n, batched, kernels)
     psi = psi if isinstance(psi, jax.Array) else np.asarray(psi)  # numpy goes in as it is (no dispatch)
-    out = programs.call(f"interpret/{kind}/{n}/{batched}", f, tab, obs, padded, d, psi)
+    name = f"interpret/{kind}/{n}/{batched}" + ("/native" if kernels else "")
+    out = programs.call(name, f, tab, obs, padded, d, psi)
     if kind == "grad":  # lax.slice: jnp indexing costs ~0.4 ms of Python per call
         return out[0], jax.lax.slice_in_dim(out[1], 0, circuit.num_params, axis=out[1].ndim - 1)
     if kind == "state" and one:

@@ -29,7 +29,7 @@ __all__ = ["call"]
 
 _LOCK = threading.Lock()
 _LOADED: dict[tuple, Callable] = {}
-_SOURCES = ("interpret.py", "stages.py", "blocks.py", "programs.py")
+_SOURCES = ("interpret.py", "stages.py", "blocks.py", "programs.py", "native.py", "kernels.cc")
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +73,10 @@ def _load_or_export(path: Path, fn: Callable, args) -> Callable:
         return jax.jit(export.deserialize(bytearray(path.read_bytes())).call)
     except Exception:  # noqa: BLE001 - missing, truncated or foreign bytes: export it (again)
         pass
-    exported = export.export(fn)(*args)
+    from qdist.sim.native import custom_calls
+
+    checks = [export.DisabledSafetyCheck.custom_call(name) for name in custom_calls()]
+    exported = export.export(fn, disabled_checks=checks)(*args)
     try:
         atomic_write_bytes(path, exported.serialize())
     except OSError:

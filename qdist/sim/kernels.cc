@@ -1,0 +1,313 @@
+// Two-wire block kernels for the interpreter, as XLA FFI custom calls (qdist/sim/native.py builds
+// and registers them; docs/concepts/simulator.md explains why).
+//
+// A state is a buffer of (..., 2^n) complex amplitudes, interleaved (re, im). A block is a 4 x 4
+// matrix m on the state-index bits (hi, lo), hi > lo: with k = 2 bit_hi + bit_lo,
+//     psi'[base + off_k] = sum_c m[k][c] psi[base + off_c],  off = (0, 2^lo, 2^hi, 2^hi + 2^lo),
+// for every base with zeros at bits hi and lo. The kernels read their input and write their
+// output element by element at the same positions, so an output aliased to its input (XLA's
+// input_output_aliases) is updated in place. Leading dimensions are a batch: m, hi and lo either
+// have the same batch (one matrix and pair per state) or none.
+//
+//   qdist_apply4_<t>(psi, m, hi, lo) -> psi'
+//   qdist_adjoint4_<t>(psi, lam, m, hi, lo) -> (psi', lam', g)
+//       psi' = m psi, lam' = m lam, g[c][r] = sum_base psi'_c conj(lam_r) (lam before its update)
+//
+// Complex arithmetic is written out on (re, im) pairs: std::complex products go through the
+// NaN-checking __muldc3 unless -ffast-math, which the build does not use.
+
+#include <cstdint>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "xla/ffi/api/ffi.h"
+
+namespace ffi = xla::ffi;
+
+namespace {
+
+template <typename R>
+struct Mat {
+  R re[4][4], im[4][4];
+  explicit Mat(const R* m) {
+    for (int k = 0; k < 4; ++k)
+      for (int c = 0; c < 4; ++c) re[k][c] = m[2 * (4 * k + c)], im[k][c] = m[2 * (4 * k + c) + 1];
+  }
+};
+
+// The indices with zeros at bits hi and lo, as `count` runs of `len` indices start + i step: along
+// the contiguous low bits when there are at least 4 of them (step 1), else along the middle bits
+// between lo and hi (step 2^(lo+1)), else along the high bits (step 2^(hi+1)), so that every run is
+// long enough to vectorize. Strided runs are chunks of at most kRun with the low bits innermost in
+// the run order, so the cache lines a chunk loads are used up before they are evicted. All sizes
+// are powers of two: run r is decoded with shifts.
+constexpr int64_t kRun = 64;
+// Runs are split into at most kParts contiguous parts; parts run on up to `threads` threads and an
+// adjoint step's partial G of each part is summed in part order, so the result does not depend on
+// the number of threads.
+constexpr int64_t kParts = 16;
+
+inline int64_t log2i(int64_t x) { return 63 - __builtin_clzll(static_cast<unsigned long long>(x)); }
+
+struct Runs {
+  int kind;  // 0: low bits, 1: middle bits, 2: high bits
+  int64_t hi, lo, step, len, count, lc, lb;  // lc, lb: log2 of the two inner run-index factors
+
+  Runs(int64_t n, int64_t hi_, int64_t lo_) : hi(hi_), lo(lo_) {
+    const int64_t ln = lo, lm = hi - lo - 1, la = n - 1 - hi;
+    if (ln >= 2) {  // long runs are split so that there are enough runs for kParts parts
+      const int64_t want = log2i(kParts) - (la + lm), split = want < 0 ? 0 : (want < ln - 2 ? want : ln - 2);
+      kind = 0, step = 1, len = int64_t{1} << (ln - split), lc = split, lb = lm;
+      count = int64_t{1} << (la + lm + split);
+    } else if (lm >= 3) {
+      const int64_t ll = lm < 6 ? lm : 6;
+      kind = 1, step = int64_t{2} << lo, len = int64_t{1} << ll, lc = ln, lb = lm - ll;
+      count = int64_t{1} << (la + lb + lc);
+    } else {
+      const int64_t ll = la < 6 ? la : 6;
+      kind = 2, step = int64_t{2} << hi, len = int64_t{1} << ll, lc = ln, lb = lm;
+      count = int64_t{1} << (la - ll + lb + lc);
+    }
+  }
+
+  int64_t start(int64_t r) const {
+    const int64_t c = r & ((int64_t{1} << lc) - 1), rb = r >> lc;
+    const int64_t b = rb & ((int64_t{1} << lb) - 1), a = rb >> lb;
+    if (kind == 0) return (a << (hi + 1)) | (b << (lo + 1)) | (c * len);
+    if (kind == 1) return (a << (hi + 1)) | ((b * len) << (lo + 1)) | c;
+    return ((a * len) << (hi + 1)) | (b << (lo + 1)) | c;
+  }
+};
+
+
+inline int threads_for(int64_t dim) {
+  static const int hw = [] {
+    const char* env = std::getenv("QDIST_THREADS");
+    const int n = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
+    return n < 1 ? 1 : n;
+  }();
+  return dim >= (int64_t{1} << 15) ? hw : 1;
+}
+
+template <typename F>
+void for_parts(const Runs& runs, int threads, F f) {
+  const int64_t parts = runs.count < kParts ? runs.count : kParts;
+  auto work = [&](int64_t first, int64_t stride) {
+    for (int64_t p = first; p < parts; p += stride) f(p, runs.count * p / parts, runs.count * (p + 1) / parts);
+  };
+  if (threads <= 1 || parts <= 1) return work(0, 1);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t, threads);
+  work(0, threads);
+  for (auto& th : pool) th.join();
+}
+
+// y_k = sum_c m_kc x_c on split (re, im) values
+template <typename R>
+inline void rows(const Mat<R>& m, const R* xr, const R* xi, R* yr, R* yi) {
+  for (int k = 0; k < 4; ++k) {
+    R sr = 0, si = 0;
+    for (int c = 0; c < 4; ++c) {
+      sr += m.re[k][c] * xr[c] - m.im[k][c] * xi[c];
+      si += m.re[k][c] * xi[c] + m.im[k][c] * xr[c];
+    }
+    yr[k] = sr, yi[k] = si;
+  }
+}
+
+// y = m x on one run: stream k's amplitude i is at p[k] + 2 i step (re), + 1 (im). Reads and writes
+// of one i touch only its own four positions, so the loop over i has no dependences (in place too).
+template <typename R, bool Unit>
+inline void run_apply(const Mat<R>& m, const R* const* x, R* const* y, int64_t step, int64_t count) {
+  const int64_t s = Unit ? 2 : 2 * step;
+#pragma GCC ivdep
+  for (int64_t i = 0; i < count; ++i) {
+    R xr[4], xi[4], yr[4], yi[4];
+    for (int c = 0; c < 4; ++c) xr[c] = x[c][s * i], xi[c] = x[c][s * i + 1];
+    rows(m, xr, xi, yr, yi);
+    for (int k = 0; k < 4; ++k) y[k][s * i] = yr[k], y[k][s * i + 1] = yi[k];
+  }
+}
+
+template <typename R>
+inline void offsets(int64_t hi, int64_t lo, int64_t* off) {
+  off[0] = 0, off[1] = int64_t{1} << lo, off[2] = int64_t{1} << hi, off[3] = off[1] | off[2];
+}
+
+template <typename R>
+void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo) {
+  const Mat<R> m(mat);
+  int64_t off[4];
+  offsets<R>(hi, lo, off);
+  const Runs runs(n, hi, lo);
+  for_parts(runs, threads_for(int64_t{1} << n), [&](int64_t, int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t start = runs.start(r);
+      const R* x[4];
+      R* y[4];
+      for (int k = 0; k < 4; ++k) x[k] = in + 2 * (start + off[k]), y[k] = out + 2 * (start + off[k]);
+      if (runs.step == 1)
+        run_apply<R, true>(m, x, y, 1, runs.len);
+      else
+        run_apply<R, false>(m, x, y, runs.step, runs.len);
+    }
+  });
+}
+
+// One adjoint step on a run, in chunks of kChunk amplitudes: psi' = m psi and lam' = m lam are
+// written (lam's old values kept in a chunk buffer), then G += sum_i psi'_c conj(lam_r) row by row
+// (c), re-reading the chunk from L1 — eight accumulators a row instead of 32 in one loop.
+constexpr int64_t kChunk = 64;
+
+template <typename R, bool Unit>
+inline void run_adjoint(const Mat<R>& m, const R* const* x, const R* const* l, R* const* y, R* const* z,
+                        int64_t step, int64_t count, double (&gr)[4][4], double (&gi)[4][4]) {
+  const int64_t s = Unit ? 2 : 2 * step;
+  R lr[4][kChunk], li[4][kChunk];
+  for (int64_t i0 = 0; i0 < count; i0 += kChunk) {
+    const int64_t len = count - i0 < kChunk ? count - i0 : kChunk;
+    for (int c = 0; c < 4; ++c)
+      for (int64_t i = 0; i < len; ++i) lr[c][i] = l[c][s * (i0 + i)], li[c][i] = l[c][s * (i0 + i) + 1];
+    const R* xs[4] = {x[0] + s * i0, x[1] + s * i0, x[2] + s * i0, x[3] + s * i0};
+    R* ys[4] = {y[0] + s * i0, y[1] + s * i0, y[2] + s * i0, y[3] + s * i0};
+    run_apply<R, Unit>(m, xs, ys, step, len);
+#pragma GCC ivdep
+    for (int64_t i = 0; i < len; ++i) {
+      R xr[4], xi[4], zr[4], zi[4];
+      for (int c = 0; c < 4; ++c) xr[c] = lr[c][i], xi[c] = li[c][i];
+      rows(m, xr, xi, zr, zi);
+      for (int k = 0; k < 4; ++k) z[k][s * (i0 + i)] = zr[k], z[k][s * (i0 + i) + 1] = zi[k];
+    }
+    for (int c = 0; c < 4; ++c) {
+      R ar[4] = {}, ai[4] = {};
+      const R* yc = ys[c];
+      for (int64_t i = 0; i < len; ++i) {
+        const R pr = yc[s * i], pi = yc[s * i + 1];
+        for (int r = 0; r < 4; ++r) {  // psi'_c conj(lam_r)
+          ar[r] += pr * lr[r][i] + pi * li[r][i];
+          ai[r] += pi * lr[r][i] - pr * li[r][i];
+        }
+      }
+      for (int r = 0; r < 4; ++r) gr[c][r] += ar[r], gi[c][r] += ai[r];
+    }
+  }
+}
+
+template <typename R>
+void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R* mat, int64_t n,
+              int64_t hi, int64_t lo) {
+  const Mat<R> m(mat);
+  int64_t off[4];
+  offsets<R>(hi, lo, off);
+  const Runs runs(n, hi, lo);
+  double gr[kParts][4][4] = {}, gi[kParts][4][4] = {};  // per part, in double also for complex64
+  for_parts(runs, threads_for(int64_t{1} << n), [&](int64_t p, int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t start = runs.start(r);
+      const R *x[4], *l[4];
+      R *y[4], *z[4];
+      for (int k = 0; k < 4; ++k) {
+        const int64_t j = 2 * (start + off[k]);
+        x[k] = psi + j, l[k] = lam + j, y[k] = psi_out + j, z[k] = lam_out + j;
+      }
+      if (runs.step == 1)
+        run_adjoint<R, true>(m, x, l, y, z, 1, runs.len, gr[p], gi[p]);
+      else
+        run_adjoint<R, false>(m, x, l, y, z, runs.step, runs.len, gr[p], gi[p]);
+    }
+  });
+  for (int c = 0; c < 4; ++c)
+    for (int r = 0; r < 4; ++r) {
+      double sr = 0, si = 0;
+      for (int64_t p = 0; p < kParts; ++p) sr += gr[p][c][r], si += gi[p][c][r];
+      g[2 * (4 * c + r)] = R(sr), g[2 * (4 * c + r) + 1] = R(si);
+    }
+}
+
+struct Layout {
+  int64_t n = 0, dim = 0, batch = 0;
+  bool ok = false;
+};
+
+inline Layout layout(ffi::AnyBuffer psi) {
+  Layout l;
+  auto dims = psi.dimensions();
+  if (dims.size() == 0) return l;
+  l.dim = dims.back();
+  while ((int64_t{1} << l.n) < l.dim) ++l.n;
+  l.batch = l.dim ? static_cast<int64_t>(psi.element_count()) / l.dim : 0;
+  l.ok = l.n >= 2 && (int64_t{1} << l.n) == l.dim;
+  return l;
+}
+
+// the stride (in elements) of per-batch item i of a buffer holding `count` elements per item
+inline int64_t stride(size_t total, int64_t batch, int64_t per_item) {
+  return static_cast<int64_t>(total) == batch * per_item ? per_item : 0;
+}
+
+template <typename R>
+ffi::Error apply_impl(ffi::AnyBuffer psi, ffi::AnyBuffer m, ffi::Buffer<ffi::S32> hi, ffi::Buffer<ffi::S32> lo,
+                      ffi::Result<ffi::AnyBuffer> out) {
+  const Layout l = layout(psi);
+  if (!l.ok) return ffi::Error::InvalidArgument("qdist_apply4: the state's last dimension must be 2^n, n >= 2");
+  const int64_t sm = stride(m.element_count(), l.batch, 16), sp = stride(hi.element_count(), l.batch, 1);
+  const R* in = reinterpret_cast<const R*>(psi.untyped_data());
+  R* o = reinterpret_cast<R*>(out->untyped_data());
+  const R* mm = reinterpret_cast<const R*>(m.untyped_data());
+  for (int64_t b = 0; b < l.batch; ++b) {
+    const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
+    if (!(h > w && w >= 0 && h < l.n)) return ffi::Error::InvalidArgument("qdist_apply4: need n > hi > lo >= 0");
+    apply4<R>(in + 2 * b * l.dim, o + 2 * b * l.dim, mm + 2 * b * sm, l.n, h, w);
+  }
+  return ffi::Error::Success();
+}
+
+template <typename R>
+ffi::Error adjoint_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBuffer m, ffi::Buffer<ffi::S32> hi,
+                        ffi::Buffer<ffi::S32> lo, ffi::Result<ffi::AnyBuffer> psi_out,
+                        ffi::Result<ffi::AnyBuffer> lam_out, ffi::Result<ffi::AnyBuffer> g) {
+  const Layout l = layout(psi);
+  if (!l.ok) return ffi::Error::InvalidArgument("qdist_adjoint4: the state's last dimension must be 2^n, n >= 2");
+  const int64_t sm = stride(m.element_count(), l.batch, 16), sp = stride(hi.element_count(), l.batch, 1);
+  const R* p = reinterpret_cast<const R*>(psi.untyped_data());
+  const R* q = reinterpret_cast<const R*>(lam.untyped_data());
+  R* po = reinterpret_cast<R*>(psi_out->untyped_data());
+  R* qo = reinterpret_cast<R*>(lam_out->untyped_data());
+  R* go = reinterpret_cast<R*>(g->untyped_data());
+  const R* mm = reinterpret_cast<const R*>(m.untyped_data());
+  for (int64_t b = 0; b < l.batch; ++b) {
+    const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
+    if (!(h > w && w >= 0 && h < l.n)) return ffi::Error::InvalidArgument("qdist_adjoint4: need n > hi > lo >= 0");
+    const int64_t s = 2 * b * l.dim;
+    adjoint4<R>(p + s, q + s, po + s, qo + s, go + 32 * b, mm + 2 * b * sm, l.n, h, w);
+  }
+  return ffi::Error::Success();
+}
+
+}  // namespace
+
+#define QDIST_APPLY(name, R)                                                                          \
+  XLA_FFI_DEFINE_HANDLER_SYMBOL(name, apply_impl<R>,                                                  \
+                                ffi::Ffi::Bind()                                                      \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Ret<ffi::AnyBuffer>());
+#define QDIST_ADJOINT(name, R)                                                                        \
+  XLA_FFI_DEFINE_HANDLER_SYMBOL(name, adjoint_impl<R>,                                                \
+                                ffi::Ffi::Bind()                                                      \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Ret<ffi::AnyBuffer>()                                            \
+                                    .Ret<ffi::AnyBuffer>()                                            \
+                                    .Ret<ffi::AnyBuffer>());
+
+QDIST_APPLY(qdist_apply4_c128, double)
+QDIST_APPLY(qdist_apply4_c64, float)
+QDIST_ADJOINT(qdist_adjoint4_c128, double)
+QDIST_ADJOINT(qdist_adjoint4_c64, float)

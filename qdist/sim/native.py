@@ -1,0 +1,181 @@
+"""The interpreter's block kernels in C++, called from compiled programs as XLA FFI custom calls.
+
+XLA's CPU backend runs a two-wire block with a *traced* wire pair as two gathers at 2–5 GB/s; the
+kernels in ``kernels.cc`` take the pair as a runtime argument, walk the state in place (the output
+aliases the input) and stream it at the machine's memory bandwidth ([the interpreter][interpreter]):
+
+* ``apply4(psi, m, hi, lo)``: ``ψ'[b + o_k] = Σ_c m_{kc} ψ[b + o_c]``, ``o = (0, 2^lo, 2^hi,
+  2^hi + 2^lo)``, for every index ``b`` with zeros at bits ``hi > lo``;
+* ``adjoint4(psi, lam, m, hi, lo)``: one step of the adjoint sweep in one pass over both states,
+  ``ψ' = mψ``, ``λ' = mλ`` and ``G_{cr} = Σ_b ψ'_{b+o_c} λ^*_{b+o_r}`` (``λ`` before its update).
+
+The library is compiled once per machine with the system C++ compiler (``$CXX``, else ``c++``)
+against jaxlib's FFI headers into ``<cache>/native/`` (file name: a digest of the source, the flags,
+jaxlib's version and the CPU) — `build` does it ahead of time, as ``make setup`` does. Without a
+compiler, or with ``QDIST_NATIVE=0``, `available` is false and the interpreter keeps its gathers
+(same numbers to rounding, slower). Nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["adjoint4", "apply4", "available", "build", "custom_calls", "status"]
+
+_SOURCE = Path(__file__).with_name("kernels.cc")
+_FLAGS = (
+    "-O3",
+    "-march=native",
+    "-fno-math-errno",
+    "-fassociative-math",
+    "-fno-signed-zeros",
+    "-fno-trapping-math",
+    "-std=c++17",
+    "-shared",
+    "-fPIC",
+)
+_TARGETS = ("qdist_apply4_c128", "qdist_apply4_c64", "qdist_adjoint4_c128", "qdist_adjoint4_c64")
+_LOCK = threading.Lock()
+_STATE: dict[str, object] = {}
+
+
+def _cpu() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        return next((line for line in text.splitlines() if line.startswith("flags")), platform.processor())
+    except OSError:
+        return platform.processor()
+
+
+def _library_path() -> Path:
+    from importlib.metadata import version
+
+    from qdist.io import cache_dir
+
+    h = hashlib.sha256(_SOURCE.read_bytes())
+    h.update(repr((_FLAGS, version("jaxlib"), platform.machine(), _cpu())).encode())
+    return cache_dir() / "native" / f"qdist_kernels_{h.hexdigest()[:16]}.so"
+
+
+def _compile(target: Path) -> None:
+    cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
+    if not cxx:
+        raise RuntimeError("no C++ compiler (set CXX or install g++)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+    os.close(fd)
+    try:
+        cmd = [cxx, *_FLAGS, f"-I{jax.ffi.include_dir()}", str(_SOURCE), "-o", tmp]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            first = next((ln for ln in done.stderr.splitlines() if "error" in ln), f"exit {done.returncode}")
+            raise RuntimeError(f"{cxx} failed: {first.strip()}")
+        os.replace(tmp, target)  # atomic: concurrent builders each write their own temporary file
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def build() -> Path:
+    """Compile (if not yet) and register the kernels; returns the library's path. Raises
+    ``RuntimeError`` with a one-line reason when it cannot."""
+    with _LOCK:
+        if "path" in _STATE:
+            return _STATE["path"]  # type: ignore[return-value]
+        if "error" in _STATE:
+            raise RuntimeError(str(_STATE["error"]))
+        path = _library_path()
+        if not path.exists():
+            _compile(path)
+        lib = ctypes.cdll.LoadLibrary(str(path))
+        for name in _TARGETS:
+            jax.ffi.register_ffi_target(name, jax.ffi.pycapsule(getattr(lib, name)), platform="cpu")
+        _STATE["path"] = path
+        return path
+
+
+def available() -> bool:
+    """True when the kernels are built and registered (built on the first call unless
+    ``QDIST_NATIVE=0``); a failed build is remembered for the process (see `status`)."""
+    if "path" in _STATE:
+        return True
+    if "error" in _STATE:
+        return False
+    if os.environ.get("QDIST_NATIVE", "1").strip().lower() in ("0", "false", "off", "no"):
+        _STATE["error"] = "switched off by QDIST_NATIVE"
+        return False
+    try:
+        build()
+        return True
+    except (RuntimeError, OSError, ValueError, AttributeError) as exc:
+        _STATE["error"] = str(exc)
+        return False
+
+
+def status() -> str:
+    """One line: the library in use, or why the interpreter runs without it."""
+    if available():
+        return f"native kernels: {_STATE['path']}"
+    return f"native kernels off: {_STATE['error']}"
+
+
+def custom_calls() -> tuple[str, ...]:
+    """The FFI target names the kernels register (exported programs may call them)."""
+    return _TARGETS
+
+
+def _suffix(dtype) -> str:
+    if dtype == jnp.complex128:
+        return "c128"
+    if dtype == jnp.complex64:
+        return "c64"
+    raise ValueError(f"psi: expected complex64 or complex128, got {dtype}")
+
+
+@lru_cache(maxsize=8)
+def _apply_call(suffix: str, shape: tuple, dtype):
+    out = jax.ShapeDtypeStruct(shape, dtype)
+    return jax.ffi.ffi_call(
+        f"qdist_apply4_{suffix}", out, vmap_method="broadcast_all", input_output_aliases={0: 0}
+    )
+
+
+@lru_cache(maxsize=8)
+def _adjoint_call(suffix: str, shape: tuple, dtype):
+    state, g = jax.ShapeDtypeStruct(shape, dtype), jax.ShapeDtypeStruct(shape[:-1] + (4, 4), dtype)
+    return jax.ffi.ffi_call(
+        f"qdist_adjoint4_{suffix}",
+        (state, state, g),
+        vmap_method="broadcast_all",
+        input_output_aliases={0: 0, 1: 1},
+    )
+
+
+def apply4(psi, m, hi, lo):
+    """``(m on state-index bits hi > lo) ψ``: ``psi`` ``(2ⁿ,)`` complex, ``m`` ``(4, 4)`` (cast to
+    the state's dtype), ``hi``, ``lo`` int32 scalars (may be traced) → ``(2ⁿ,)``."""
+    suffix = _suffix(psi.dtype)
+    build()  # at trace time: registers the targets on first use
+    call = _apply_call(suffix, psi.shape, psi.dtype)
+    return call(psi, m.astype(psi.dtype), jnp.asarray(hi, jnp.int32), jnp.asarray(lo, jnp.int32))
+
+
+def adjoint4(psi, lam, m, hi, lo):
+    """``(mψ, mλ, G)``, ``G_{cr} = Σ_b (mψ)_{b+o_c} λ^*_{b+o_r}`` → ``(2ⁿ,)``, ``(2ⁿ,)``, ``(4, 4)``."""
+    suffix = _suffix(psi.dtype)
+    build()
+    call = _adjoint_call(suffix, psi.shape, psi.dtype)
+    return call(psi, lam, m.astype(psi.dtype), jnp.asarray(hi, jnp.int32), jnp.asarray(lo, jnp.int32))
+
