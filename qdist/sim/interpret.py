@@ -49,7 +49,7 @@ class Tables:
     ref: np.ndarray  # (NI,) int32
     pair: np.ndarray  # (NB, 2) int32: state-index bits (hi, lo) of the block's wire pair
     basis: np.ndarray  # (NB, K, 5, 4, 4) complex128
-    index: np.ndarray  # (NB, K) int32 into the padded parameter vector (padding → a zero entry)
+    index: np.ndarray  # (NB, K) int32 into the padded parameter vector (fixed: its zero entry; padding: −1)
     coeff: np.ndarray  # (NB, K) float64
     offset: np.ndarray  # (NB, K) float64
     padded_params: int
@@ -121,7 +121,7 @@ def circuit_tables(circuit: Circuit) -> Tables:
     pair = np.tile(np.array([[1, 0]], np.int32), (nb, 1))
     basis = np.zeros((nb, k, 5, 4, 4), np.complex128)
     basis[:, :, 0] = np.eye(4)
-    index = np.full((nb, k), pp - 1, np.int32)
+    index = np.full((nb, k), -1, np.int32)  # padding: −1 (the zero entry pp − 1 for XLA's indexing)
     coeff = np.zeros((nb, k))
     offset = np.zeros((nb, k))
     rows = {"block": 0, "stage": 0}
@@ -134,7 +134,7 @@ def circuit_tables(circuit: Circuit) -> Tables:
         rows["block"] += 1
         pair[r] = (n - 1 - item.pair[0], n - 1 - item.pair[1])
         for j, prim in enumerate(item.prims):
-            basis[r, j] = prim.basis
+            basis[r, j], index[r, j] = prim.basis, pp - 1
             if prim.angle is not None:
                 index[r, j], coeff[r, j], offset[r, j] = prim.angle.index, prim.angle.coeff, prim.angle.offset
     st = _stage_tables(stages, n, pp) if stages else None
@@ -258,6 +258,8 @@ def forward(n, tab, mats, params, data, psi, kernels: bool = False):
     def stage(i, psi):
         return _rotate(psi, stage_phase(n, st, ref[i], params, data), 1.0)
 
+    if st is None and kernels:  # blocks only: the whole loop in one kernel call
+        return native.sweep(psi, mats, pair, ref, count)
     body = block if st is None else (lambda i, psi: jax.lax.cond(kind[i] == 0, block, stage, i, psi))
     return jax.lax.fori_loop(0, count, body, psi)
 
@@ -276,24 +278,24 @@ def apply_obs(n, obs, psi):
     return jax.lax.fori_loop(0, count, body, jnp.zeros_like(psi))
 
 
-def _mats(tab, params):
-    return block_matrices(params, *tab[0][4:])
+def _mats(tab, params, kernels: bool = False):
+    return (native.block_matrices if kernels else block_matrices)(params, *tab[0][4:])
 
 
 def expval_program(n, tab, obs, params, data, psi, kernels: bool = False):
-    out = forward(n, tab, _mats(tab, params), params, data, psi, kernels)
+    out = forward(n, tab, _mats(tab, params, kernels), params, data, psi, kernels)
     return jnp.real(jnp.vdot(out, apply_obs(n, obs, out)))
 
 
 def state_program(n, tab, params, data, psi, kernels: bool = False):
-    return forward(n, tab, _mats(tab, params), params, data, psi, kernels)
+    return forward(n, tab, _mats(tab, params, kernels), params, data, psi, kernels)
 
 
 def grad_program(n, tab, obs, params, data, psi, kernels: bool = False):
     """``(f, ∂f/∂params)`` by the adjoint sweep with the fused 4 × 4 derivative reduction; a stage
     adds ``coeff_t · (H g)[m_t]``, ``g = −2 Im(λ^* ψ)`` to its terms' parameters."""
     (count, kind, ref, pair, *_), st = tab
-    mats = _mats(tab, params)
+    mats = _mats(tab, params, kernels)
     psi = forward(n, tab, mats, params, data, psi, kernels)
     lam = apply_obs(n, obs, psi)
     val = jnp.real(jnp.vdot(psi, lam))
@@ -317,10 +319,16 @@ def grad_program(n, tab, obs, params, data, psi, kernels: bool = False):
         i = count - 1 - r
         return block(i, carry) if st is None else jax.lax.cond(kind[i] == 0, block, stage, i, carry)
 
-    gs0 = jnp.zeros(mats.shape, psi.dtype)
-    carry = (psi, lam, gs0, jnp.zeros(params.shape, jnp.float64))
-    _, _, gs, dg = jax.lax.fori_loop(0, count, body, carry)
+    if st is None and kernels:  # blocks only: the whole sweep in one kernel call
+        _, _, gs = native.adjoint_sweep(psi, lam, daggers, pair, ref, count)
+        dg = jnp.zeros(params.shape, jnp.float64)
+    else:
+        gs0 = jnp.zeros(mats.shape, psi.dtype)
+        carry = (psi, lam, gs0, jnp.zeros(params.shape, jnp.float64))
+        _, _, gs, dg = jax.lax.fori_loop(0, count, body, carry)
     gs = jax.lax.stop_gradient(gs.astype(mats.dtype))
+    if kernels:
+        return val, native.block_gradient(params, *tab[0][4:], gs) + dg
 
     def reduced(p):  # Σ_i 2 Re tr(B_i(p) G_i): its gradient is the circuit's
         return 2.0 * jnp.real(jnp.sum(block_matrices(p, *tab[0][4:]) * jnp.swapaxes(gs, 1, 2)))

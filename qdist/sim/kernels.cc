@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -136,12 +137,12 @@ inline void offsets(int64_t hi, int64_t lo, int64_t* off) {
 }
 
 template <typename R>
-void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo) {
+void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo, int threads) {
   const Mat<R> m(mat);
   int64_t off[4];
   offsets<R>(hi, lo, off);
   const Runs runs(n, hi, lo);
-  for_parts(runs, threads_for(int64_t{1} << n), [&](int64_t, int64_t r0, int64_t r1) {
+  for_parts(runs, threads, [&](int64_t, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t start = runs.start(r);
       const R* x[4];
@@ -196,13 +197,13 @@ inline void run_adjoint(const Mat<R>& m, const R* const* x, const R* const* l, R
 
 template <typename R>
 void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R* mat, int64_t n,
-              int64_t hi, int64_t lo) {
+              int64_t hi, int64_t lo, int threads) {
   const Mat<R> m(mat);
   int64_t off[4];
   offsets<R>(hi, lo, off);
   const Runs runs(n, hi, lo);
   double gr[kParts][4][4] = {}, gi[kParts][4][4] = {};  // per part, in double also for complex64
-  for_parts(runs, threads_for(int64_t{1} << n), [&](int64_t p, int64_t r0, int64_t r1) {
+  for_parts(runs, threads, [&](int64_t p, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t start = runs.start(r);
       const R *x[4], *l[4];
@@ -258,7 +259,7 @@ ffi::Error apply_impl(ffi::AnyBuffer psi, ffi::AnyBuffer m, ffi::Buffer<ffi::S32
   for (int64_t b = 0; b < l.batch; ++b) {
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
     if (!(h > w && w >= 0 && h < l.n)) return ffi::Error::InvalidArgument("qdist_apply4: need n > hi > lo >= 0");
-    apply4<R>(in + 2 * b * l.dim, o + 2 * b * l.dim, mm + 2 * b * sm, l.n, h, w);
+    apply4<R>(in + 2 * b * l.dim, o + 2 * b * l.dim, mm + 2 * b * sm, l.n, h, w, threads_for(l.dim));
   }
   return ffi::Error::Success();
 }
@@ -280,8 +281,116 @@ ffi::Error adjoint_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBuffer m
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
     if (!(h > w && w >= 0 && h < l.n)) return ffi::Error::InvalidArgument("qdist_adjoint4: need n > hi > lo >= 0");
     const int64_t s = 2 * b * l.dim;
-    adjoint4<R>(p + s, q + s, po + s, qo + s, go + 32 * b, mm + 2 * b * sm, l.n, h, w);
+    adjoint4<R>(p + s, q + s, po + s, qo + s, go + 32 * b, mm + 2 * b * sm, l.n, h, w, threads_for(l.dim));
   }
+  return ffi::Error::Success();
+}
+
+// Whole sweeps in one call (circuits without diagonal stages): item i of the first count[b] items
+// is block ref[i], a matrix mats[ref[i]] on the bits pair[ref[i]] = (hi, lo).
+//   qdist_sweep_<t>(psi, mats, pair, ref, count) -> psi' = B_ref[count-1] ... B_ref[0] psi
+//   qdist_adjoint_sweep_<t>(psi, lam, mats, pair, ref, count) -> (psi', lam', gs): from the last
+//       item back, psi <- m psi, gs[ref[i]] = G, lam <- m lam with m = mats[ref[i]] (the daggers);
+//       rows of gs no item refers to are zero.
+// Small states of a batch run one per thread; a large state runs its blocks over the threads.
+struct Tables {
+  int64_t nb = 0, ni = 0, sm = 0, sp = 0, sr = 0, sc = 0;
+};
+
+inline Tables tables(const Layout& l, ffi::AnyBuffer mats, ffi::Buffer<ffi::S32> pair, ffi::Buffer<ffi::S32> ref,
+                     ffi::Buffer<ffi::S32> count) {
+  Tables t;
+  auto md = mats.dimensions();
+  auto rd = ref.dimensions();
+  t.nb = md.size() >= 3 ? md[md.size() - 3] : 0;
+  t.ni = rd.size() >= 1 ? rd[rd.size() - 1] : 0;
+  t.sm = stride(mats.element_count(), l.batch, 16 * t.nb), t.sp = stride(pair.element_count(), l.batch, 2 * t.nb);
+  t.sr = stride(ref.element_count(), l.batch, t.ni), t.sc = stride(count.element_count(), l.batch, 1);
+  return t;
+}
+
+inline const char* check_item(const Tables& t, int64_t n, const int32_t* pair, const int32_t* ref, int64_t count) {
+  if (count < 0 || count > t.ni) return "qdist sweep: count must be in [0, len(ref)]";
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t r = ref[i];
+    if (r < 0 || r >= t.nb) return "qdist sweep: ref entries must index the blocks";
+    const int64_t h = pair[2 * r], w = pair[2 * r + 1];
+    if (!(h > w && w >= 0 && h < n)) return "qdist sweep: need n > hi > lo >= 0";
+  }
+  return nullptr;
+}
+
+template <typename F>
+inline void for_items(const Layout& l, F f) {
+  const int hw = threads_for(int64_t{1} << 62);
+  if (l.batch < 2 || l.dim >= (int64_t{1} << 15) || hw < 2) {
+    for (int64_t b = 0; b < l.batch; ++b) f(b, threads_for(l.dim));
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int t = 0; t < hw; ++t)
+    pool.emplace_back([&, t] {
+      for (int64_t b = t; b < l.batch; b += hw) f(b, 1);
+    });
+  for (auto& th : pool) th.join();
+}
+
+template <typename R>
+ffi::Error sweep_impl(ffi::AnyBuffer psi, ffi::AnyBuffer mats, ffi::Buffer<ffi::S32> pair, ffi::Buffer<ffi::S32> ref,
+                      ffi::Buffer<ffi::S32> count, ffi::Result<ffi::AnyBuffer> out) {
+  const Layout l = layout(psi);
+  if (!l.ok) return ffi::Error::InvalidArgument("qdist_sweep: the state's last dimension must be 2^n, n >= 2");
+  const Tables t = tables(l, mats, pair, ref, count);
+  for (int64_t b = 0; b < l.batch; ++b)
+    if (const char* e = check_item(t, l.n, pair.typed_data() + b * t.sp, ref.typed_data() + b * t.sr,
+                                   count.typed_data()[b * t.sc]))
+      return ffi::Error::InvalidArgument(e);
+  const R* in = reinterpret_cast<const R*>(psi.untyped_data());
+  R* o = reinterpret_cast<R*>(out->untyped_data());
+  if (o != in) std::memcpy(o, in, sizeof(R) * 2 * l.batch * l.dim);
+  const R* mm = reinterpret_cast<const R*>(mats.untyped_data());
+  for_items(l, [&](int64_t b, int threads) {
+    const int32_t *pr = pair.typed_data() + b * t.sp, *rf = ref.typed_data() + b * t.sr;
+    R* s = o + 2 * b * l.dim;
+    for (int64_t i = 0; i < count.typed_data()[b * t.sc]; ++i) {
+      const int64_t r = rf[i];
+      apply4<R>(s, s, mm + 2 * (b * t.sm + 16 * r), l.n, pr[2 * r], pr[2 * r + 1], threads);
+    }
+  });
+  return ffi::Error::Success();
+}
+
+template <typename R>
+ffi::Error adjoint_sweep_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBuffer mats, ffi::Buffer<ffi::S32> pair,
+                              ffi::Buffer<ffi::S32> ref, ffi::Buffer<ffi::S32> count,
+                              ffi::Result<ffi::AnyBuffer> psi_out, ffi::Result<ffi::AnyBuffer> lam_out,
+                              ffi::Result<ffi::AnyBuffer> gs) {
+  const Layout l = layout(psi);
+  if (!l.ok) return ffi::Error::InvalidArgument("qdist_adjoint_sweep: the state's last dimension must be 2^n, n >= 2");
+  const Tables t = tables(l, mats, pair, ref, count);
+  for (int64_t b = 0; b < l.batch; ++b)
+    if (const char* e = check_item(t, l.n, pair.typed_data() + b * t.sp, ref.typed_data() + b * t.sr,
+                                   count.typed_data()[b * t.sc]))
+      return ffi::Error::InvalidArgument(e);
+  const R* p = reinterpret_cast<const R*>(psi.untyped_data());
+  const R* q = reinterpret_cast<const R*>(lam.untyped_data());
+  R* po = reinterpret_cast<R*>(psi_out->untyped_data());
+  R* qo = reinterpret_cast<R*>(lam_out->untyped_data());
+  R* go = reinterpret_cast<R*>(gs->untyped_data());
+  const size_t bytes = sizeof(R) * 2 * l.batch * l.dim;
+  if (po != p) std::memcpy(po, p, bytes);
+  if (qo != q) std::memcpy(qo, q, bytes);
+  std::memset(go, 0, sizeof(R) * 32 * t.nb * l.batch);
+  const R* mm = reinterpret_cast<const R*>(mats.untyped_data());
+  for_items(l, [&](int64_t b, int threads) {
+    const int32_t *pr = pair.typed_data() + b * t.sp, *rf = ref.typed_data() + b * t.sr;
+    R *x = po + 2 * b * l.dim, *z = qo + 2 * b * l.dim;
+    for (int64_t i = count.typed_data()[b * t.sc] - 1; i >= 0; --i) {
+      const int64_t r = rf[i];
+      adjoint4<R>(x, z, x, z, go + 32 * (b * t.nb + r), mm + 2 * (b * t.sm + 16 * r), l.n, pr[2 * r], pr[2 * r + 1],
+                  threads);
+    }
+  });
   return ffi::Error::Success();
 }
 
@@ -311,3 +420,30 @@ QDIST_APPLY(qdist_apply4_c128, double)
 QDIST_APPLY(qdist_apply4_c64, float)
 QDIST_ADJOINT(qdist_adjoint4_c128, double)
 QDIST_ADJOINT(qdist_adjoint4_c64, float)
+
+#define QDIST_SWEEP(name, R)                                                                          \
+  XLA_FFI_DEFINE_HANDLER_SYMBOL(name, sweep_impl<R>,                                                  \
+                                ffi::Ffi::Bind()                                                      \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Ret<ffi::AnyBuffer>());
+#define QDIST_ADJOINT_SWEEP(name, R)                                                                  \
+  XLA_FFI_DEFINE_HANDLER_SYMBOL(name, adjoint_sweep_impl<R>,                                          \
+                                ffi::Ffi::Bind()                                                      \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::AnyBuffer>()                                            \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Arg<ffi::Buffer<ffi::S32>>()                                     \
+                                    .Ret<ffi::AnyBuffer>()                                            \
+                                    .Ret<ffi::AnyBuffer>()                                            \
+                                    .Ret<ffi::AnyBuffer>());
+
+QDIST_SWEEP(qdist_sweep_c128, double)
+QDIST_SWEEP(qdist_sweep_c64, float)
+QDIST_ADJOINT_SWEEP(qdist_adjoint_sweep_c128, double)
+QDIST_ADJOINT_SWEEP(qdist_adjoint_sweep_c64, float)

@@ -7,7 +7,17 @@ aliases the input) and stream it at the machine's memory bandwidth ([the interpr
 * ``apply4(psi, m, hi, lo)``: ``ψ'[b + o_k] = Σ_c m_{kc} ψ[b + o_c]``, ``o = (0, 2^lo, 2^hi,
   2^hi + 2^lo)``, for every index ``b`` with zeros at bits ``hi > lo``;
 * ``adjoint4(psi, lam, m, hi, lo)``: one step of the adjoint sweep in one pass over both states,
-  ``ψ' = mψ``, ``λ' = mλ`` and ``G_{cr} = Σ_b ψ'_{b+o_c} λ^*_{b+o_r}`` (``λ`` before its update).
+  ``ψ' = mψ``, ``λ' = mλ`` and ``G_{cr} = Σ_b ψ'_{b+o_c} λ^*_{b+o_r}`` (``λ`` before its update);
+* `sweep` and `adjoint_sweep`: the same over a whole table of blocks in one call (no per-block
+  dispatch: what small registers are bound by);
+* `block_matrices` and `block_gradient` (``matrices.cc``): the blocks ``B_i = M_{i,K−1} ⋯ M_{i,0}``
+  from the angles and the fused derivative reduction ``∂/∂θ Σ_i 2 Re tr(B_i(θ) G_i)`` by prefix and
+  suffix products, ``∂ tr(B G)/∂φ_j = tr(M'_j P_{j−1} G S_j)`` — XLA spends more on these
+  ``4 × 4`` products than on the state at n ≤ 10.
+
+Large states split each block over the threads (``QDIST_THREADS``, default: all cores); a batch of
+small states runs one state per thread. The work is cut into a fixed number of parts whatever the
+thread count and ``G``'s partial sums are added in part order, so results do not depend on it.
 
 The library is compiled once per machine with the system C++ compiler (``$CXX``, else ``c++``)
 against jaxlib's FFI headers into ``<cache>/native/`` (file name: a digest of the source, the flags,
@@ -32,9 +42,20 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 
-__all__ = ["adjoint4", "apply4", "available", "build", "custom_calls", "status"]
+__all__ = [
+    "adjoint4",
+    "adjoint_sweep",
+    "apply4",
+    "available",
+    "block_gradient",
+    "block_matrices",
+    "build",
+    "custom_calls",
+    "status",
+    "sweep",
+]
 
-_SOURCE = Path(__file__).with_name("kernels.cc")
+_SOURCES = tuple(Path(__file__).with_name(name) for name in ("kernels.cc", "matrices.cc"))
 _FLAGS = (
     "-O3",
     "-march=native",
@@ -42,11 +63,14 @@ _FLAGS = (
     "-fassociative-math",
     "-fno-signed-zeros",
     "-fno-trapping-math",
+    "-fcx-limited-range",
     "-std=c++17",
     "-shared",
     "-fPIC",
 )
-_TARGETS = ("qdist_apply4_c128", "qdist_apply4_c64", "qdist_adjoint4_c128", "qdist_adjoint4_c64")
+_TARGETS = tuple(
+    f"qdist_{op}_{t}" for op in ("apply4", "adjoint4", "sweep", "adjoint_sweep") for t in ("c128", "c64")
+) + ("qdist_block_matrices", "qdist_block_gradient")
 _LOCK = threading.Lock()
 _STATE: dict[str, object] = {}
 
@@ -64,7 +88,7 @@ def _library_path() -> Path:
 
     from qdist.io import cache_dir
 
-    h = hashlib.sha256(_SOURCE.read_bytes())
+    h = hashlib.sha256(b"".join(src.read_bytes() for src in _SOURCES))
     h.update(repr((_FLAGS, version("jaxlib"), platform.machine(), _cpu())).encode())
     return cache_dir() / "native" / f"qdist_kernels_{h.hexdigest()[:16]}.so"
 
@@ -77,7 +101,7 @@ def _compile(target: Path) -> None:
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(fd)
     try:
-        cmd = [cxx, *_FLAGS, f"-I{jax.ffi.include_dir()}", str(_SOURCE), "-o", tmp]
+        cmd = [cxx, *_FLAGS, f"-I{jax.ffi.include_dir()}", *map(str, _SOURCES), "-o", tmp]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             first = next((ln for ln in done.stderr.splitlines() if "error" in ln), f"exit {done.returncode}")
@@ -179,3 +203,68 @@ def adjoint4(psi, lam, m, hi, lo):
     call = _adjoint_call(suffix, psi.shape, psi.dtype)
     return call(psi, lam, m.astype(psi.dtype), jnp.asarray(hi, jnp.int32), jnp.asarray(lo, jnp.int32))
 
+
+@lru_cache(maxsize=8)
+def _sweep_call(suffix: str, shape: tuple, dtype):
+    out = jax.ShapeDtypeStruct(shape, dtype)
+    return jax.ffi.ffi_call(
+        f"qdist_sweep_{suffix}", out, vmap_method="broadcast_all", input_output_aliases={0: 0}
+    )
+
+
+@lru_cache(maxsize=8)
+def _adjoint_sweep_call(suffix: str, shape: tuple, blocks: int, dtype):
+    state, gs = jax.ShapeDtypeStruct(shape, dtype), jax.ShapeDtypeStruct(shape[:-1] + (blocks, 4, 4), dtype)
+    return jax.ffi.ffi_call(
+        f"qdist_adjoint_sweep_{suffix}",
+        (state, state, gs),
+        vmap_method="broadcast_all",
+        input_output_aliases={0: 0, 1: 1},
+    )
+
+
+def sweep(psi, mats, pair, ref, count):
+    """``B_{ref[count−1]} ⋯ B_{ref[0]} ψ``, block ``r`` the matrix ``mats[r]`` on bits ``pair[r]``.
+
+    ``psi`` ``(2ⁿ,)``, ``mats`` ``(NB, 4, 4)``, ``pair`` ``(NB, 2)`` int32 ``(hi, lo)``, ``ref``
+    ``(NI,)`` int32, ``count`` int32 scalar ``≤ NI`` → ``(2ⁿ,)``."""
+    suffix = _suffix(psi.dtype)
+    build()
+    call = _sweep_call(suffix, psi.shape, psi.dtype)
+    return call(psi, mats.astype(psi.dtype), *_int32(pair, ref, count))
+
+
+def adjoint_sweep(psi, lam, mats, pair, ref, count):
+    """The adjoint sweep from the last item back: ``ψ ← m ψ``, ``G_{ref[i]} = Σ_rest ψ_c λ_r^*``,
+    ``λ ← m λ`` with ``m = mats[ref[i]]`` (pass the daggers ``B†``) → ``(ψ, λ, gs (NB, 4, 4))``;
+    rows of ``gs`` no item refers to are zero."""
+    suffix = _suffix(psi.dtype)
+    build()
+    call = _adjoint_sweep_call(suffix, psi.shape, mats.shape[-3], psi.dtype)
+    return call(psi, lam, mats.astype(psi.dtype), *_int32(pair, ref, count))
+
+
+def _int32(*xs):
+    return tuple(jnp.asarray(x, jnp.int32) for x in xs)
+
+
+def block_matrices(params, basis, index, coeff, offset):
+    """``B_i = M_{i,K−1} ⋯ M_{i,0}``, ``M_{ij} = Σ_f f_f(coeff·θ[index] + offset) basis_{ijf}``:
+    ``params`` ``(P,)`` float64, ``basis`` ``(NB, K, 5, 4, 4)`` complex128, ``index`` ``(NB, K)``,
+    ``coeff``, ``offset`` ``(NB, K)`` → ``(NB, 4, 4)`` complex128 (as ``interpret.block_matrices``)."""
+    build()
+    out = jax.ShapeDtypeStruct(params.shape[:-1] + (basis.shape[-5], 4, 4), jnp.complex128)
+    call = jax.ffi.ffi_call("qdist_block_matrices", out, vmap_method="expand_dims")
+    return call(params.astype(jnp.float64), basis, index.astype(jnp.int32), coeff, offset)
+
+
+def block_gradient(params, basis, index, coeff, offset, gs):
+    """``∂/∂θ Σ_i 2 Re tr(B_i(θ) G_i)`` → ``(P,)`` float64; ``gs`` ``(NB, 4, 4)`` complex128."""
+    build()
+    out = jax.ShapeDtypeStruct(
+        jnp.broadcast_shapes(params.shape[:-1], gs.shape[:-3]) + params.shape[-1:], jnp.float64
+    )
+    call = jax.ffi.ffi_call("qdist_block_gradient", out, vmap_method="expand_dims")
+    return call(
+        params.astype(jnp.float64), basis, index.astype(jnp.int32), coeff, offset, gs.astype(jnp.complex128)
+    )

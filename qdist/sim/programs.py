@@ -29,7 +29,7 @@ __all__ = ["call"]
 
 _LOCK = threading.Lock()
 _LOADED: dict[tuple, Callable] = {}
-_SOURCES = ("interpret.py", "stages.py", "blocks.py", "programs.py", "native.py", "kernels.cc")
+_SOURCES = ("interpret.py", "stages.py", "blocks.py", "programs.py", "native.py", "kernels.cc", "matrices.cc")
 
 
 @lru_cache(maxsize=1)
