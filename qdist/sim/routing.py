@@ -8,11 +8,12 @@
 
 ``QDIST_SIM_MODE`` chooses:
 
-* ``auto`` (default): the interpreter up to ``AUTO_MAX_QUBITS`` qubits, the unrolled program above
-  (faster per call there) and for circuits the interpreter does not run (non-diagonal ops on more
-  than two wires other than Pauli rotations). The choice depends on the circuit only, so the same
-  command gives the same numbers to the last bit — a training run resumed from a checkpoint equals
-  the uninterrupted one;
+* ``auto`` (default): the interpreter, except for circuits it does not run (non-diagonal ops on
+  more than two wires other than Pauli rotations) and — only where the block kernels
+  (`qdist.sim.native`) are not built — above ``AUTO_MAX_QUBITS`` qubits, where its gathers are
+  slower per call than the unrolled program. The choice depends on the circuit (and on the machine
+  having the kernels) only, so the same command gives the same numbers to the last bit — a training
+  run resumed from a checkpoint equals the uninterrupted one;
 * ``interpret`` or ``compile`` forces one engine;
 * ``adaptive``: after the ``COMPILE_AFTER``-th call of the same (circuit, observable, batching,
   shapes, dtype) the unrolled program is compiled in a background thread; when it is ready one call
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 
 import jax
 
-from qdist.sim import interpret
+from qdist.sim import interpret, native
 from qdist.sim.circuit import Circuit
 from qdist.sim.observables import Observable
 
@@ -41,9 +42,11 @@ __all__ = ["AUTO_MAX_QUBITS", "COMPILE_AFTER", "MODES", "mode", "route", "run"]
 
 #: calls of one circuit after which its unrolled program is compiled in the background
 COMPILE_AFTER = 10
-#: largest register the interpreter serves in ``auto`` and ``adaptive`` mode: above it its gathers
-#: are 2-5x slower per call than the unrolled program (n = 16, L = 10: 0.18 s against 0.08 s per
-#: gradient; n = 20: 8.8 s against 1.8 s), so ``auto`` keeps the unrolled program there
+#: largest register the interpreter serves in ``auto`` and ``adaptive`` mode *without* the block
+#: kernels: above it its gathers are 2-5x slower per call than the unrolled program (n = 16, L = 10:
+#: 0.18 s against 0.08 s per gradient; n = 20: 8.8 s against 1.8 s). With the kernels the
+#: interpreter is the faster one at every size measured (n = 16: 0.07 s against 0.23 s, and no
+#: 56 s compile), so there is no limit
 AUTO_MAX_QUBITS = 14
 MODES = ("auto", "interpret", "compile", "adaptive")
 _MAX_ROUTES = 256
@@ -88,7 +91,7 @@ def route(kind: str, circuit: Circuit) -> str:
     m = mode()
     if m == "compile" or not interpret.interpretable(circuit):
         return "compile"
-    if m in ("auto", "adaptive") and circuit.num_qubits > AUTO_MAX_QUBITS:
+    if m in ("auto", "adaptive") and circuit.num_qubits > AUTO_MAX_QUBITS and not native.available():
         return "compile"
     return "interpret" if m == "auto" else m
 
