@@ -5,14 +5,19 @@ its wire-pair index and ``K`` primitives (basis ``(5, 4, 4)``, parameter index, 
 offset); for every Pauli term its flip mask, sign mask, phase ``i^{#Y}`` and coefficient. The
 programs below take those arrays as *arguments* and loop over them with ``jax.lax.fori_loop`` (the
 trip count is an argument too), so they are compiled once per ``(n, table buckets, dtype,
-batching)`` and every structurally new circuit of that size reuses them ([the interpreter][interpreter]).
+batching, kernels)`` and every structurally new circuit of that size reuses them
+([the interpreter][interpreter], [block kernels][block-kernels]).
 
 * forward: ``B_i = M_{i,K}(φ) ⋯ M_{i,1}(φ)`` for all blocks at once (4 × 4 algebra), then one pass
-  over the state per block, ``lax.switch`` on the wire pair;
-* gradient (adjoint): back from ``ψ_T`` and ``λ_T = Oψ_T``, each block costs three passes —
-  ``ψ ← B†ψ``, the reduction ``G_{cr} = Σ_rest ψ_c λ_r^*`` and ``λ ← B†λ`` — and then
-  ``∂f/∂θ = ∂/∂θ Σ_i 2 Re tr(B_i(θ) G_i)`` on the 4 × 4 blocks only (the fused derivative
-  reduction); memory is two states plus ``16`` numbers per block, whatever the number of parameters.
+  over the state per block — the C++ block kernels of `qdist.sim.native` where they are built
+  (in place, the pair a run-time argument; a blocks-only circuit is one kernel call), else two XLA
+  gathers;
+* gradient (adjoint): back from ``ψ_T`` and ``λ_T = Oψ_T``, each block updates ``ψ ← B†ψ`` and
+  ``λ ← B†λ`` and reduces ``G_{cr} = Σ_rest ψ_c λ_r^*`` (one pass over both states with the
+  kernels, three without) and then ``∂f/∂θ = ∂/∂θ Σ_i 2 Re tr(B_i(θ) G_i)`` on the 4 × 4 blocks
+  only (the fused derivative reduction: prefix and suffix products in C++, else JAX's gradient of
+  the product tree); memory is two states plus ``16`` numbers per block, whatever the number of
+  parameters.
 """
 
 from __future__ import annotations

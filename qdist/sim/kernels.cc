@@ -247,6 +247,22 @@ inline int64_t stride(size_t total, int64_t batch, int64_t per_item) {
   return static_cast<int64_t>(total) == batch * per_item ? per_item : 0;
 }
 
+// Small states of a batch run one per thread; a large state runs its blocks over the threads.
+template <typename F>
+inline void for_items(const Layout& l, F f) {
+  const int hw = threads_for(int64_t{1} << 62);
+  if (l.batch < 2 || l.dim >= (int64_t{1} << 15) || hw < 2) {
+    for (int64_t b = 0; b < l.batch; ++b) f(b, threads_for(l.dim));
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int t = 0; t < hw; ++t)
+    pool.emplace_back([&, t] {
+      for (int64_t b = t; b < l.batch; b += hw) f(b, 1);
+    });
+  for (auto& th : pool) th.join();
+}
+
 template <typename R>
 ffi::Error apply_impl(ffi::AnyBuffer psi, ffi::AnyBuffer m, ffi::Buffer<ffi::S32> hi, ffi::Buffer<ffi::S32> lo,
                       ffi::Result<ffi::AnyBuffer> out) {
@@ -259,8 +275,11 @@ ffi::Error apply_impl(ffi::AnyBuffer psi, ffi::AnyBuffer m, ffi::Buffer<ffi::S32
   for (int64_t b = 0; b < l.batch; ++b) {
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
     if (!(h > w && w >= 0 && h < l.n)) return ffi::Error::InvalidArgument("qdist_apply4: need n > hi > lo >= 0");
-    apply4<R>(in + 2 * b * l.dim, o + 2 * b * l.dim, mm + 2 * b * sm, l.n, h, w, threads_for(l.dim));
   }
+  for_items(l, [&](int64_t b, int threads) {
+    const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
+    apply4<R>(in + 2 * b * l.dim, o + 2 * b * l.dim, mm + 2 * b * sm, l.n, h, w, threads);
+  });
   return ffi::Error::Success();
 }
 
@@ -280,9 +299,11 @@ ffi::Error adjoint_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBuffer m
   for (int64_t b = 0; b < l.batch; ++b) {
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
     if (!(h > w && w >= 0 && h < l.n)) return ffi::Error::InvalidArgument("qdist_adjoint4: need n > hi > lo >= 0");
-    const int64_t s = 2 * b * l.dim;
-    adjoint4<R>(p + s, q + s, po + s, qo + s, go + 32 * b, mm + 2 * b * sm, l.n, h, w, threads_for(l.dim));
   }
+  for_items(l, [&](int64_t b, int threads) {
+    const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp], s = 2 * b * l.dim;
+    adjoint4<R>(p + s, q + s, po + s, qo + s, go + 32 * b, mm + 2 * b * sm, l.n, h, w, threads);
+  });
   return ffi::Error::Success();
 }
 
@@ -292,7 +313,6 @@ ffi::Error adjoint_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBuffer m
 //   qdist_adjoint_sweep_<t>(psi, lam, mats, pair, ref, count) -> (psi', lam', gs): from the last
 //       item back, psi <- m psi, gs[ref[i]] = G, lam <- m lam with m = mats[ref[i]] (the daggers);
 //       rows of gs no item refers to are zero.
-// Small states of a batch run one per thread; a large state runs its blocks over the threads.
 struct Tables {
   int64_t nb = 0, ni = 0, sm = 0, sp = 0, sr = 0, sc = 0;
 };
@@ -318,21 +338,6 @@ inline const char* check_item(const Tables& t, int64_t n, const int32_t* pair, c
     if (!(h > w && w >= 0 && h < n)) return "qdist sweep: need n > hi > lo >= 0";
   }
   return nullptr;
-}
-
-template <typename F>
-inline void for_items(const Layout& l, F f) {
-  const int hw = threads_for(int64_t{1} << 62);
-  if (l.batch < 2 || l.dim >= (int64_t{1} << 15) || hw < 2) {
-    for (int64_t b = 0; b < l.batch; ++b) f(b, threads_for(l.dim));
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (int t = 0; t < hw; ++t)
-    pool.emplace_back([&, t] {
-      for (int64_t b = t; b < l.batch; b += hw) f(b, 1);
-    });
-  for (auto& th : pool) th.join();
 }
 
 template <typename R>
