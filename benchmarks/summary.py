@@ -6,7 +6,7 @@ Every figure is shown next to its target and its competitor, as a ratio of two n
 the same run (same process, same machine, same inputs). For each benchmark the full run
 (``<name>.json``) is used when present, else the quick run (``<name>_quick.json``); missing or
 unreadable files are listed, never fatal. Known schemas (``simulator``, ``shadow_speed``,
-``gradient_scaling``, ``hardware_path``, ``executor``) get dedicated tables; any other ``<name>.json`` with a ``"benchmark"`` key gets
+``gradient_scaling``, ``hardware_path``, ``executor``, ``block_kernels``) get dedicated tables; any other ``<name>.json`` with a ``"benchmark"`` key gets
 a generic table of its ratios, targets and flags. Two plots are drawn here (``summary_simulator.png``,
 ``summary_shadow_speed.png``); plots written by the scripts themselves are linked.
 """
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-KNOWN = ("simulator", "shadow_speed", "gradient_scaling", "hardware_path", "executor")
+KNOWN = ("simulator", "shadow_speed", "gradient_scaling", "hardware_path", "executor", "block_kernels")
 NOT_BENCHMARKS = {"run_all", "run_all_quick"}
 
 
@@ -512,6 +512,51 @@ def section_executor(d: dict, results: Path, plots: bool) -> list[str]:
     return lines + table(["executor", "wall time", "ratio"], rows)
 
 
+def _spread(values, fmt=".1f") -> str:
+    """``min–max`` of some numbers (one number when they agree to the format)."""
+    vals = [v for v in values if isinstance(v, (int, float))]
+    if not vals:
+        return "–"
+    lo, hi = format(min(vals), fmt), format(max(vals), fmt)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def section_block_kernels(d: dict, results: Path, plots: bool) -> list[str]:
+    stream = d.get("stream_GBps") or {}
+    lines = [
+        "One block (apply) and one adjoint step per call of a jitted loop of "
+        f"{get(d, 'settings', 'blocks_per_loop', default='?')} blocks on a traced pair: the interpreter's "
+        "two XLA gathers against the C++ kernels on 1 and 2 threads (separate processes). Cells: GB/s "
+        "over the five measured pairs (min–max), in brackets as a fraction of the in-place streaming "
+        "bandwidth measured in the same process ("
+        + ", ".join(f"{k}: {num(v)} GB/s" for k, v in stream.items())
+        + "); *speedup* = gather time / native time.",
+        "",
+    ]
+    groups: dict[tuple, dict] = {}
+    for r in d.get("rows") or []:
+        engine = r.get("engine") if r.get("threads") is None else f"{r.get('engine')} {r.get('threads')}"
+        groups.setdefault((r.get("n"), r.get("dtype"), r.get("op")), {}).setdefault(engine, []).append(r)
+
+    def cell(rs):
+        gbps = _spread(r.get("GBps") for r in rs)
+        return f"{gbps} ({_spread((r.get('fraction_of_stream') for r in rs), '.2f')})"
+
+    rows = []
+    for (n, dtype, op), by in groups.items():
+        speed = [r.get("speedup_vs_gather") for e in ("native 1", "native 2") for r in by.get(e) or []]
+        cells = [cell(by.get(e) or []) for e in ("gather", "native 1", "native 2")]
+        rows.append([f"n={n}, {dtype}, {op}", *cells, _spread(speed)])
+    lines += table(["case", "gather", "native, 1 thread", "native, 2 threads", "speedup"], rows)
+    for dtype, c in (d.get("checks") or {}).items():
+        tol = c.get("tolerance")
+        flag = f" (< {num(tol)}: {met(c.get('agree'))})" if tol else ""
+        lines += [
+            f"* max abs difference native − gather, {dtype}: {num(c.get('max_abs_diff_vs_gather'))}{flag}"
+        ]
+    return lines + [""]
+
+
 def _flatten(d, prefix=""):
     for k, v in d.items():
         key = f"{prefix}{k}"
@@ -539,6 +584,7 @@ SECTIONS = {
     "gradient_scaling": section_gradient_scaling,
     "hardware_path": section_hardware_path,
     "executor": section_executor,
+    "block_kernels": section_block_kernels,
 }
 
 
