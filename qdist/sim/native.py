@@ -20,8 +20,8 @@ small states runs one state per thread. The work is cut into a fixed number of p
 thread count and ``G``'s partial sums are added in part order, so results do not depend on it.
 
 The library is compiled once per machine with the system C++ compiler (``$CXX``, else ``c++``)
-against jaxlib's FFI headers into ``<cache>/native/`` (file name: a digest of the source, the flags,
-jaxlib's version and the CPU) — `build` does it ahead of time, as ``make setup`` does. Without a
+against jaxlib's FFI headers into ``<cache>/native/`` (see `_library_dirs`; file name: a digest of
+the sources, the flags, jaxlib's version and the CPU) — `build` does it ahead of time, as ``make setup`` does. Without a
 compiler, or with ``QDIST_NATIVE=0``, `available` is false and the interpreter keeps its gathers
 (same numbers to rounding, slower). Nothing happens at import.
 """
@@ -83,33 +83,56 @@ def _cpu() -> str:
         return platform.processor()
 
 
-def _library_path() -> Path:
+def _library_name() -> str:
     from importlib.metadata import version
-
-    from qdist.io import cache_dir
 
     h = hashlib.sha256(b"".join(src.read_bytes() for src in _SOURCES))
     h.update(repr((_FLAGS, version("jaxlib"), platform.machine(), _cpu())).encode())
-    return cache_dir() / "native" / f"qdist_kernels_{h.hexdigest()[:16]}.so"
+    return f"qdist_kernels_{h.hexdigest()[:16]}.so"
+
+
+def _library_dirs() -> list[Path]:
+    """Where the library is looked for, the first one being where it is built:
+    ``$QDIST_NATIVE_DIR`` alone if set, else ``<cache>/native`` then ``~/.cache/qdist/native`` (a
+    build made by ``make setup`` serves processes run with another ``QDIST_CACHE``)."""
+    env = os.environ.get("QDIST_NATIVE_DIR")
+    if env:
+        return [Path(env)]
+    from qdist.io import cache_dir
+
+    default = Path(os.path.expanduser("~")) / ".cache" / "qdist" / "native"
+    return list(dict.fromkeys([cache_dir() / "native", default]))
 
 
 def _compile(target: Path) -> None:
+    """Each source compiled in its own process (in parallel), then linked; the library appears
+    atomically (concurrent builders each write their own temporary files)."""
     cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
     if not cxx:
         raise RuntimeError("no C++ compiler (set CXX or install g++)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
-    os.close(fd)
-    try:
-        cmd = [cxx, *_FLAGS, f"-I{jax.ffi.include_dir()}", *map(str, _SOURCES), "-o", tmp]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        objects = [str(Path(tmp) / f"{src.stem}.o") for src in _SOURCES]
+        jobs = [
+            subprocess.Popen(
+                [cxx, *_FLAGS, "-c", f"-I{jax.ffi.include_dir()}", str(src), "-o", obj],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for src, obj in zip(_SOURCES, objects, strict=True)
+        ]
+        errors = [job.communicate()[1] for job in jobs]
+        if any(job.returncode for job in jobs):
+            lines = [ln for err in errors for ln in err.splitlines() if "error" in ln] or ["compile failed"]
+            raise RuntimeError(f"{cxx} failed: {lines[0].strip()}")
+        linked = str(Path(tmp) / "lib.so")
+        done = subprocess.run(
+            [cxx, *_FLAGS, *objects, "-o", linked], capture_output=True, text=True, check=False
+        )
         if done.returncode != 0:
-            first = next((ln for ln in done.stderr.splitlines() if "error" in ln), f"exit {done.returncode}")
-            raise RuntimeError(f"{cxx} failed: {first.strip()}")
-        os.replace(tmp, target)  # atomic: concurrent builders each write their own temporary file
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            raise RuntimeError(f"{cxx} failed to link: exit {done.returncode}")
+        os.replace(linked, target)
 
 
 def build() -> Path:
@@ -120,7 +143,8 @@ def build() -> Path:
             return _STATE["path"]  # type: ignore[return-value]
         if "error" in _STATE:
             raise RuntimeError(str(_STATE["error"]))
-        path = _library_path()
+        name, dirs = _library_name(), _library_dirs()
+        path = next((d / name for d in dirs if (d / name).exists()), dirs[0] / name)
         if not path.exists():
             _compile(path)
         lib = ctypes.cdll.LoadLibrary(str(path))

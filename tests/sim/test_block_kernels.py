@@ -188,7 +188,7 @@ def test_interpreter_with_and_without_the_kernels(monkeypatch):
 
 def test_without_a_compiler_the_interpreter_falls_back(monkeypatch, tmp_path):
     monkeypatch.setattr(native, "_STATE", {})
-    monkeypatch.setenv("QDIST_CACHE", str(tmp_path))
+    monkeypatch.setenv("QDIST_NATIVE_DIR", str(tmp_path))  # nothing built there
     monkeypatch.setenv("CXX", str(tmp_path / "no-such-compiler"))
     assert not native.available()
     line = native.status()
