@@ -157,6 +157,13 @@ def steady(n, shape, layers, reps, with_compiled):
         "blocks": interpret.circuit_tables(circuit).count,
         "gates": len(circuit.ops),
     }
+    # qsim computes in single precision: the like-for-like forward is qdist's complex64
+    _, g64 = qdist.value_and_grad(circuit, params, obs, dtype="complex64")
+    row["qdist_interpret_c64"] = {
+        "forward_s": median_time(lambda: qdist.expval(circuit, params, obs, dtype="complex64"), reps),
+        "grad_s": median_time(lambda: qdist.value_and_grad(circuit, params, obs, dtype="complex64"), reps),
+        "max_grad_diff": float(np.max(np.abs(np.asarray(g64) - g0))),
+    }
     if with_compiled:
         os.environ["QDIST_SIM_MODE"] = "compile"
         (_, gc), t = timed(lambda: qdist.value_and_grad(circuit, params, obs))
@@ -336,6 +343,7 @@ def markdown(payload: dict) -> str:
         lg = row["lightning_adjoint"]["grad_s"]
         for eng in (
             "qdist_interpret",
+            "qdist_interpret_c64",
             "qdist_compiled",
             "lightning_adjoint",
             "qulacs",
