@@ -16,9 +16,14 @@
 // Complex arithmetic is written out on (re, im) pairs: std::complex products go through the
 // NaN-checking __muldc3 unless -ffast-math, which the build does not use.
 
+#include <unistd.h>
+
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -91,6 +96,60 @@ inline int threads_for(int64_t dim) {
   return dim >= (int64_t{1} << 15) ? hw : 1;
 }
 
+// Persistent workers for for_parts: a sweep makes one call per block, and starting and joining a
+// std::thread per call cost more than a block at n = 16. run(threads, job) calls job(t) for t in
+// [0, threads), t = 0 on the calling thread, and returns false (the caller then starts threads
+// itself) when another call holds the pool or the process is a fork of the one that made it. The
+// pool is never destroyed: idle workers simply end with the process.
+class Pool {
+ public:
+  bool run(int threads, const std::function<void(int)>& job) {
+    if (getpid() != pid_) return false;
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock()) return false;
+    std::unique_lock<std::mutex> g(m_);
+    while (static_cast<int>(workers_) < threads - 1) {
+      const int id = static_cast<int>(++workers_);
+      std::thread([this, id, seen = gen_] { loop(id, seen); }).detach();
+    }
+    job_ = &job, active_ = threads - 1, pending_ = threads - 1, ++gen_;
+    g.unlock();
+    wake_.notify_all();
+    job(0);
+    g.lock();
+    done_.wait(g, [this] { return pending_ == 0; });
+    job_ = nullptr;
+    return true;
+  }
+
+ private:
+  void loop(int id, uint64_t seen) {
+    std::unique_lock<std::mutex> g(m_);
+    for (;;) {
+      wake_.wait(g, [&] { return gen_ != seen; });
+      seen = gen_;
+      if (id > active_) continue;
+      const std::function<void(int)>* job = job_;
+      g.unlock();
+      (*job)(id);
+      g.lock();
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  const pid_t pid_ = getpid();
+  std::mutex busy_, m_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int)>* job_ = nullptr;
+  uint64_t gen_ = 0, workers_ = 0;
+  int active_ = 0, pending_ = 0;
+};
+
+inline Pool& pool() {
+  static Pool* p = new Pool;  // leaked on purpose (see Pool)
+  return *p;
+}
+
 template <typename F>
 void for_parts(const Runs& runs, int threads, F f) {
   const int64_t parts = runs.count < kParts ? runs.count : kParts;
@@ -98,10 +157,11 @@ void for_parts(const Runs& runs, int threads, F f) {
     for (int64_t p = first; p < parts; p += stride) f(p, runs.count * p / parts, runs.count * (p + 1) / parts);
   };
   if (threads <= 1 || parts <= 1) return work(0, 1);
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t, threads);
+  if (pool().run(threads, [&](int t) { work(t, threads); })) return;
+  std::vector<std::thread> team;
+  for (int t = 1; t < threads; ++t) team.emplace_back(work, t, threads);
   work(0, threads);
-  for (auto& th : pool) th.join();
+  for (auto& th : team) th.join();
 }
 
 // y_k = sum_c m_kc x_c on split (re, im) values
