@@ -16,22 +16,22 @@
 // Complex arithmetic is written out on (re, im) pairs: std::complex products go through the
 // NaN-checking __muldc3 unless -ffast-math, which the build does not use.
 
-#include <unistd.h>
-
-#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "xla/ffi/api/ffi.h"
+#include "parts.h"
 
 namespace ffi = xla::ffi;
 
 namespace {
+
+using qdist::for_parts;
+using qdist::kParts;
+using qdist::threads_for;
 
 template <typename R>
 struct Mat {
@@ -49,10 +49,6 @@ struct Mat {
 // the run order, so the cache lines a chunk loads are used up before they are evicted. All sizes
 // are powers of two: run r is decoded with shifts.
 constexpr int64_t kRun = 64;
-// Runs are split into at most kParts contiguous parts; parts run on up to `threads` threads and an
-// adjoint step's partial G of each part is summed in part order, so the result does not depend on
-// the number of threads.
-constexpr int64_t kParts = 16;
 
 inline int64_t log2i(int64_t x) { return 63 - __builtin_clzll(static_cast<unsigned long long>(x)); }
 
@@ -86,83 +82,6 @@ struct Runs {
   }
 };
 
-
-inline int threads_for(int64_t dim) {
-  static const int hw = [] {
-    const char* env = std::getenv("QDIST_THREADS");
-    const int n = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
-    return n < 1 ? 1 : n;
-  }();
-  return dim >= (int64_t{1} << 15) ? hw : 1;
-}
-
-// Persistent workers for for_parts: a sweep makes one call per block, and starting and joining a
-// std::thread per call cost more than a block at n = 16. run(threads, job) calls job(t) for t in
-// [0, threads), t = 0 on the calling thread, and returns false (the caller then starts threads
-// itself) when another call holds the pool or the process is a fork of the one that made it. The
-// pool is never destroyed: idle workers simply end with the process.
-class Pool {
- public:
-  bool run(int threads, const std::function<void(int)>& job) {
-    if (getpid() != pid_) return false;
-    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (!busy.owns_lock()) return false;
-    std::unique_lock<std::mutex> g(m_);
-    while (static_cast<int>(workers_) < threads - 1) {
-      const int id = static_cast<int>(++workers_);
-      std::thread([this, id, seen = gen_] { loop(id, seen); }).detach();
-    }
-    job_ = &job, active_ = threads - 1, pending_ = threads - 1, ++gen_;
-    g.unlock();
-    wake_.notify_all();
-    job(0);
-    g.lock();
-    done_.wait(g, [this] { return pending_ == 0; });
-    job_ = nullptr;
-    return true;
-  }
-
- private:
-  void loop(int id, uint64_t seen) {
-    std::unique_lock<std::mutex> g(m_);
-    for (;;) {
-      wake_.wait(g, [&] { return gen_ != seen; });
-      seen = gen_;
-      if (id > active_) continue;
-      const std::function<void(int)>* job = job_;
-      g.unlock();
-      (*job)(id);
-      g.lock();
-      if (--pending_ == 0) done_.notify_one();
-    }
-  }
-
-  const pid_t pid_ = getpid();
-  std::mutex busy_, m_;
-  std::condition_variable wake_, done_;
-  const std::function<void(int)>* job_ = nullptr;
-  uint64_t gen_ = 0, workers_ = 0;
-  int active_ = 0, pending_ = 0;
-};
-
-inline Pool& pool() {
-  static Pool* p = new Pool;  // leaked on purpose (see Pool)
-  return *p;
-}
-
-template <typename F>
-void for_parts(const Runs& runs, int threads, F f) {
-  const int64_t parts = runs.count < kParts ? runs.count : kParts;
-  auto work = [&](int64_t first, int64_t stride) {
-    for (int64_t p = first; p < parts; p += stride) f(p, runs.count * p / parts, runs.count * (p + 1) / parts);
-  };
-  if (threads <= 1 || parts <= 1) return work(0, 1);
-  if (pool().run(threads, [&](int t) { work(t, threads); })) return;
-  std::vector<std::thread> team;
-  for (int t = 1; t < threads; ++t) team.emplace_back(work, t, threads);
-  work(0, threads);
-  for (auto& th : team) th.join();
-}
 
 // y_k = sum_c m_kc x_c on split (re, im) values
 template <typename R>
@@ -202,7 +121,7 @@ void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo
   int64_t off[4];
   offsets<R>(hi, lo, off);
   const Runs runs(n, hi, lo);
-  for_parts(runs, threads, [&](int64_t, int64_t r0, int64_t r1) {
+  for_parts(runs.count, threads, [&](int64_t, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t start = runs.start(r);
       const R* x[4];
@@ -263,7 +182,7 @@ void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R*
   offsets<R>(hi, lo, off);
   const Runs runs(n, hi, lo);
   double gr[kParts][4][4] = {}, gi[kParts][4][4] = {};  // per part, in double also for complex64
-  for_parts(runs, threads, [&](int64_t p, int64_t r0, int64_t r1) {
+  for_parts(runs.count, threads, [&](int64_t p, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t start = runs.start(r);
       const R *x[4], *l[4];

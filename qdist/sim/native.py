@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 _SOURCES = tuple(Path(__file__).with_name(name) for name in ("kernels.cc", "matrices.cc"))
+_HEADERS = tuple(Path(__file__).with_name(name) for name in ("parts.h",))
 _FLAGS = (
     "-O3",
     "-march=native",
@@ -86,7 +87,7 @@ def _cpu() -> str:
 def _library_name() -> str:
     from importlib.metadata import version
 
-    h = hashlib.sha256(b"".join(src.read_bytes() for src in _SOURCES))
+    h = hashlib.sha256(b"".join(src.read_bytes() for src in _SOURCES + _HEADERS))
     h.update(repr((_FLAGS, version("jaxlib"), platform.machine(), _cpu())).encode())
     return f"qdist_kernels_{h.hexdigest()[:16]}.so"
 

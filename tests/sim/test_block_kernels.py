@@ -115,6 +115,44 @@ def test_vmap_batches_states_matrices_and_pairs():
         np.testing.assert_allclose(np.asarray(g[b]), _g_oracle(n, hi, lo, want, lams[b]), atol=1e-13)
 
 
+@pytest.mark.parametrize("n", [3, 9, 16])
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_whole_sweeps_follow_their_reference_list(n, dtype):
+    """``sweep`` applies ``B_ref[0]`` first, reuses blocks the list repeats and stops at ``count``;
+    ``adjoint_sweep`` runs the list backwards with one ``G`` per block (the last visit's)."""
+    rng = np.random.default_rng(n)
+    pairs = [tuple(sorted(rng.choice(n, 2, replace=False))[::-1]) for _ in range(12)]
+    pairs[:3] = [(1, 0), (2, 1), (2, 0)]  # chains: neighbouring blocks sharing a bit
+    pair = np.array(pairs, np.int32)
+    mats = np.linalg.qr(_matrix(rng, (12,)))[0]  # unitary: the states keep norm 1 (TOL holds)
+    ref = np.concatenate([np.arange(12), rng.integers(0, 12, 8)]).astype(np.int32)
+    count = 17
+    psi, lam = _state(rng, n, dtype), _state(rng, n, dtype)
+    want = np.asarray(psi, complex)
+    for r in ref[:count]:
+        want = _apply_oracle(n, *pair[r], mats[r], want)
+    got = native.sweep(
+        jnp.asarray(psi), jnp.asarray(mats), jnp.asarray(pair), jnp.asarray(ref), jnp.int32(count)
+    )
+    np.testing.assert_allclose(np.asarray(got), want, rtol=0, atol=TOL[dtype] * 8)
+    p2, l2, gs = native.adjoint_sweep(
+        jnp.asarray(psi),
+        jnp.asarray(lam),
+        jnp.asarray(mats),
+        jnp.asarray(pair),
+        jnp.asarray(ref),
+        jnp.int32(count),
+    )
+    wp, wl, wg = np.asarray(psi, complex), np.asarray(lam, complex), np.zeros((12, 4, 4), complex)
+    for r in ref[:count][::-1]:
+        wp = _apply_oracle(n, *pair[r], mats[r], wp)
+        wg[r] = _g_oracle(n, *pair[r], wp, wl)
+        wl = _apply_oracle(n, *pair[r], mats[r], wl)
+    np.testing.assert_allclose(np.asarray(p2), wp, rtol=0, atol=TOL[dtype] * 8)
+    np.testing.assert_allclose(np.asarray(l2), wl, rtol=0, atol=TOL[dtype] * 8)
+    np.testing.assert_allclose(np.asarray(gs), wg, rtol=0, atol=TOL[dtype] * 16)
+
+
 def test_bad_pairs_and_dtypes_are_refused():
     psi = jnp.ones(16, complex)
     with pytest.raises(Exception, match="n > hi > lo >= 0"):
