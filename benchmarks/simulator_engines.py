@@ -41,6 +41,8 @@ SHAPES = {
     "ryrz_cnot": (("RY", "RZ"), "chain"),  # RY·RZ on every wire, CNOT chain
     "rxrzry_czring": (("RX", "RZ", "RY"), "ring"),  # RX·RZ·RY on every wire, CZ ring
 }
+#: the depth each shape is timed at (about 400-540 parameters at n = 20)
+LAYERS = {"ryrz_cnot": 10, "rxrzry_czring": 9}
 
 
 def spec(shape: str, n: int, layers: int, layer_major: bool = False) -> list[tuple]:
@@ -391,9 +393,7 @@ def main(argv=None) -> dict:
     steady_rows = []
     for n in sizes:
         for shape in SHAPES:
-            steady_rows.append(
-                steady(n, shape, 10 if shape == "ryrz_cnot" else 9, 5 if n < 16 else 3, n <= 8 and SLOW)
-            )
+            steady_rows.append(steady(n, shape, LAYERS[shape], 5 if n < 16 else 3, n <= 8 and SLOW))
             print(steady_rows[-1], flush=True)
     big = [r for r in steady_rows if r["n"] == max(sizes) and r["shape"] == "ryrz_cnot"][0]
     payload = {

@@ -18,13 +18,13 @@ import os
 import jax
 import numpy as np
 from _common import RESULTS, machine, median_time, write_json
-from simulator_engines import SHAPES, qsim_fwd, spec, tc_fns, timed, to_qdist
+from simulator_engines import LAYERS, SHAPES, qsim_fwd, spec, tc_fns, timed, to_qdist
 
 import qdist
 
 
 def row(n: int, shape: str, reps: int) -> dict:
-    layers = 10 if shape == "ryrz_cnot" else 9
+    layers = LAYERS[shape]
     sp = spec(shape, n, layers)
     circuit, obs = to_qdist(n, sp), qdist.pauli("Z", [0])
     params = np.random.default_rng(n).uniform(-np.pi, np.pi, circuit.num_params)

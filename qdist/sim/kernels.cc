@@ -17,7 +17,6 @@
 // NaN-checking __muldc3 unless -ffast-math, which the build does not use.
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <vector>
