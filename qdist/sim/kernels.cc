@@ -23,80 +23,29 @@
 
 #include "xla/ffi/api/ffi.h"
 #include "parts.h"
+#include "runs.h"
+#include "simd.h"
 
 namespace ffi = xla::ffi;
 
 namespace {
 
 using qdist::for_parts;
+using qdist::Mat;
+using qdist::rows;
+using qdist::Sums;
+using qdist::VMat;
+using qdist::apply_streams;
+using qdist::Chunks;
+using qdist::kChunk;
+using qdist::offsets;
+using qdist::Runs;
+using qdist::reduce_streams;
 using qdist::kParts;
 using qdist::threads_for;
 
-template <typename R>
-struct Mat {
-  R re[4][4], im[4][4];
-  explicit Mat(const R* m) {
-    for (int k = 0; k < 4; ++k)
-      for (int c = 0; c < 4; ++c) re[k][c] = m[2 * (4 * k + c)], im[k][c] = m[2 * (4 * k + c) + 1];
-  }
-};
-
-// The indices with zeros at bits hi and lo, as `count` runs of `len` indices start + i step: along
-// the contiguous low bits when there are at least 4 of them (step 1), else along the middle bits
-// between lo and hi (step 2^(lo+1)), else along the high bits (step 2^(hi+1)), so that every run is
-// long enough to vectorize. Strided runs are chunks of at most kRun with the low bits innermost in
-// the run order, so the cache lines a chunk loads are used up before they are evicted. All sizes
-// are powers of two: run r is decoded with shifts.
-constexpr int64_t kRun = 64;
-
-inline int64_t log2i(int64_t x) { return 63 - __builtin_clzll(static_cast<unsigned long long>(x)); }
-
-struct Runs {
-  int kind;  // 0: low bits, 1: middle bits, 2: high bits
-  int64_t hi, lo, step, len, count, lc, lb;  // lc, lb: log2 of the two inner run-index factors
-
-  Runs(int64_t n, int64_t hi_, int64_t lo_) : hi(hi_), lo(lo_) {
-    const int64_t ln = lo, lm = hi - lo - 1, la = n - 1 - hi;
-    if (ln >= 2) {  // long runs are split so that there are enough runs for kParts parts
-      const int64_t want = log2i(kParts) - (la + lm), split = want < 0 ? 0 : (want < ln - 2 ? want : ln - 2);
-      kind = 0, step = 1, len = int64_t{1} << (ln - split), lc = split, lb = lm;
-      count = int64_t{1} << (la + lm + split);
-    } else if (lm >= 3) {
-      const int64_t ll = lm < 6 ? lm : 6;
-      kind = 1, step = int64_t{2} << lo, len = int64_t{1} << ll, lc = ln, lb = lm - ll;
-      count = int64_t{1} << (la + lb + lc);
-    } else {
-      const int64_t ll = la < 6 ? la : 6;
-      kind = 2, step = int64_t{2} << hi, len = int64_t{1} << ll, lc = ln, lb = lm;
-      count = int64_t{1} << (la - ll + lb + lc);
-    }
-  }
-
-  int64_t start(int64_t r) const {
-    const int64_t c = r & ((int64_t{1} << lc) - 1), rb = r >> lc;
-    const int64_t b = rb & ((int64_t{1} << lb) - 1), a = rb >> lb;
-    if (kind == 0) return (a << (hi + 1)) | (b << (lo + 1)) | (c * len);
-    if (kind == 1) return (a << (hi + 1)) | ((b * len) << (lo + 1)) | c;
-    return ((a * len) << (hi + 1)) | (b << (lo + 1)) | c;
-  }
-};
-
-
-// y_k = sum_c m_kc x_c on split (re, im) values
-template <typename R>
-inline void rows(const Mat<R>& m, const R* xr, const R* xi, R* yr, R* yi) {
-  for (int k = 0; k < 4; ++k) {
-    R sr = 0, si = 0;
-    for (int c = 0; c < 4; ++c) {
-      sr += m.re[k][c] * xr[c] - m.im[k][c] * xi[c];
-      si += m.re[k][c] * xi[c] + m.im[k][c] * xr[c];
-    }
-    yr[k] = sr, yi[k] = si;
-  }
-}
-
-// y = m x on one run: stream k's amplitude i is at p[k] + 2 i step (re), + 1 (im). Reads and writes
-// of one i touch only its own four positions, so the loop over i has no dependences (in place too).
+// Scalar code for strided runs (lo < 2): y = m x on one run, stream k's amplitude i at p[k] + 2 i
+// step (re), + 1 (im); the loop over i has no dependences (in place too).
 template <typename R, bool Unit>
 inline void run_apply(const Mat<R>& m, const R* const* x, R* const* y, int64_t step, int64_t count) {
   const int64_t s = Unit ? 2 : 2 * step;
@@ -109,36 +58,8 @@ inline void run_apply(const Mat<R>& m, const R* const* x, R* const* y, int64_t s
   }
 }
 
-template <typename R>
-inline void offsets(int64_t hi, int64_t lo, int64_t* off) {
-  off[0] = 0, off[1] = int64_t{1} << lo, off[2] = int64_t{1} << hi, off[3] = off[1] | off[2];
-}
-
-template <typename R>
-void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo, int threads) {
-  const Mat<R> m(mat);
-  int64_t off[4];
-  offsets<R>(hi, lo, off);
-  const Runs runs(n, hi, lo);
-  for_parts(runs.count, threads, [&](int64_t, int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t start = runs.start(r);
-      const R* x[4];
-      R* y[4];
-      for (int k = 0; k < 4; ++k) x[k] = in + 2 * (start + off[k]), y[k] = out + 2 * (start + off[k]);
-      if (runs.step == 1)
-        run_apply<R, true>(m, x, y, 1, runs.len);
-      else
-        run_apply<R, false>(m, x, y, runs.step, runs.len);
-    }
-  });
-}
-
-// One adjoint step on a run, in chunks of kChunk amplitudes: psi' = m psi and lam' = m lam are
-// written (lam's old values kept in a chunk buffer), then G += sum_i psi'_c conj(lam_r) row by row
-// (c), re-reading the chunk from L1 — eight accumulators a row instead of 32 in one loop.
-constexpr int64_t kChunk = 64;
-
+// One adjoint step on a strided run, in chunks of kChunk: psi' = m psi and lam' = m lam are written
+// (lam's old values kept in a split buffer), then G += sum_i psi'_c conj(lam_r) row by row (c).
 template <typename R, bool Unit>
 inline void run_adjoint(const Mat<R>& m, const R* const* x, const R* const* l, R* const* y, R* const* z,
                         int64_t step, int64_t count, double (&gr)[4][4], double (&gi)[4][4]) {
@@ -174,27 +95,91 @@ inline void run_adjoint(const Mat<R>& m, const R* const* x, const R* const* l, R
 }
 
 template <typename R>
+void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo, int threads) {
+  const VMat<R> m(mat);
+  int64_t off[4];
+  offsets(hi, lo, off);
+  const Runs runs(n, hi, lo);
+  for_parts(runs.count, threads, [&](int64_t, int64_t r0, int64_t r1) {
+    if (Chunks::vector<R>(runs)) {
+      const Chunks ch(runs, r1 - r0);
+      ch.each(runs, r0, r1, [&](int64_t start) {
+        for (int64_t s = 0; s < ch.nseg; ++s) {
+          const R* x[4];
+          R* y[4];
+          for (int k = 0; k < 4; ++k) {
+            const int64_t j = 2 * (start + s * ch.seg + off[k]);
+            x[k] = in + j, y[k] = out + j;
+          }
+          apply_streams(m, x, y, ch.len);
+        }
+      });
+      return;
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t start = runs.start(r);
+      const R* x[4];
+      R* y[4];
+      for (int k = 0; k < 4; ++k) x[k] = in + 2 * (start + off[k]), y[k] = out + 2 * (start + off[k]);
+      if (runs.step == 1)
+        run_apply<R, true>(m.m, x, y, 1, runs.len);
+      else
+        run_apply<R, false>(m.m, x, y, runs.step, runs.len);
+    }
+  });
+}
+
+// One adjoint step, a chunk at a time: psi' = m psi is written, G += sum psi'_c conj(lam_r) is
+// taken from the chunk while it is in L1, then lam' = m lam is written (over lam when aliased).
+template <typename R>
 void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R* mat, int64_t n,
               int64_t hi, int64_t lo, int threads) {
-  const Mat<R> m(mat);
+  const VMat<R> m(mat);
   int64_t off[4];
-  offsets<R>(hi, lo, off);
+  offsets(hi, lo, off);
   const Runs runs(n, hi, lo);
   double gr[kParts][4][4] = {}, gi[kParts][4][4] = {};  // per part, in double also for complex64
   for_parts(runs.count, threads, [&](int64_t p, int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t start = runs.start(r);
-      const R *x[4], *l[4];
-      R *y[4], *z[4];
-      for (int k = 0; k < 4; ++k) {
-        const int64_t j = 2 * (start + off[k]);
-        x[k] = psi + j, l[k] = lam + j, y[k] = psi_out + j, z[k] = lam_out + j;
+    Sums<R> sums;
+    if (Chunks::vector<R>(runs)) {
+      const Chunks ch(runs, r1 - r0);
+      ch.each(runs, r0, r1, [&](int64_t start) {
+        const R *x[4], *l[4];
+        R *y[4], *z[4];
+        for (int k = 0; k < 4; ++k) {
+          const int64_t j = 2 * (start + off[k]);
+          x[k] = psi + j, l[k] = lam + j, y[k] = psi_out + j, z[k] = lam_out + j;
+        }
+        for (int64_t s = 0; s < ch.nseg; ++s) {
+          const int64_t j = 2 * s * ch.seg;
+          const R* xs[4] = {x[0] + j, x[1] + j, x[2] + j, x[3] + j};
+          R* ys[4] = {y[0] + j, y[1] + j, y[2] + j, y[3] + j};
+          apply_streams(m, xs, ys, ch.len);
+        }
+        reduce_streams<R>(y, l, ch.nseg, ch.len, ch.seg, sums);
+        for (int64_t s = 0; s < ch.nseg; ++s) {
+          const int64_t j = 2 * s * ch.seg;
+          const R* ls[4] = {l[0] + j, l[1] + j, l[2] + j, l[3] + j};
+          R* zs[4] = {z[0] + j, z[1] + j, z[2] + j, z[3] + j};
+          apply_streams(m, ls, zs, ch.len);
+        }
+      });
+    } else {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t start = runs.start(r);
+        const R *x[4], *l[4];
+        R *y[4], *z[4];
+        for (int k = 0; k < 4; ++k) {
+          const int64_t j = 2 * (start + off[k]);
+          x[k] = psi + j, l[k] = lam + j, y[k] = psi_out + j, z[k] = lam_out + j;
+        }
+        if (runs.step == 1)
+          run_adjoint<R, true>(m.m, x, l, y, z, 1, runs.len, sums.gr, sums.gi);
+        else
+          run_adjoint<R, false>(m.m, x, l, y, z, runs.step, runs.len, sums.gr, sums.gi);
       }
-      if (runs.step == 1)
-        run_adjoint<R, true>(m, x, l, y, z, 1, runs.len, gr[p], gi[p]);
-      else
-        run_adjoint<R, false>(m, x, l, y, z, runs.step, runs.len, gr[p], gi[p]);
     }
+    sums.into(gr[p], gi[p]);
   });
   for (int c = 0; c < 4; ++c)
     for (int r = 0; r < 4; ++r) {

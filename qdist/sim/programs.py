@@ -29,7 +29,18 @@ __all__ = ["call"]
 
 _LOCK = threading.Lock()
 _LOADED: dict[tuple, Callable] = {}
-_SOURCES = ("interpret.py", "stages.py", "blocks.py", "programs.py", "native.py", "kernels.cc", "matrices.cc")
+_SOURCES = (
+    "interpret.py",
+    "stages.py",
+    "blocks.py",
+    "programs.py",
+    "native.py",
+    "kernels.cc",
+    "matrices.cc",
+    "parts.h",
+    "runs.h",
+    "simd.h",
+)
 
 
 @lru_cache(maxsize=1)
