@@ -13,8 +13,10 @@
 //   qdist_adjoint4_<t>(psi, lam, m, hi, lo) -> (psi', lam', g)
 //       psi' = m psi, lam' = m lam, g[c][r] = sum_base psi'_c conj(lam_r) (lam before its update)
 //
-// Complex arithmetic is written out on (re, im) pairs: std::complex products go through the
-// NaN-checking __muldc3 unless -ffast-math, which the build does not use.
+// A block on the lowest bits runs tile by tile in registers (tiles.h); otherwise the indices are
+// walked as runs (runs.h): contiguous runs by the vector code (simd.h), strided runs (lo < 2) by
+// scalar code. Complex arithmetic is written out on (re, im) pairs: std::complex products go
+// through the NaN-checking __muldc3 unless -ffast-math, which the build does not use.
 
 #include <cstdint>
 #include <cstring>
@@ -25,78 +27,35 @@
 #include "parts.h"
 #include "runs.h"
 #include "simd.h"
+#include "tiles.h"
 
 namespace ffi = xla::ffi;
 
 namespace {
 
-using qdist::for_parts;
-using qdist::Mat;
-using qdist::rows;
-using qdist::Sums;
-using qdist::VMat;
 using qdist::apply_streams;
 using qdist::Chunks;
-using qdist::kChunk;
-using qdist::offsets;
-using qdist::Runs;
-using qdist::reduce_streams;
+using qdist::for_parts;
 using qdist::kParts;
+using qdist::offsets;
+using qdist::reduce_streams;
+using qdist::run_adjoint;
+using qdist::run_apply;
+using qdist::Runs;
+using qdist::Sums;
 using qdist::threads_for;
-
-// Scalar code for strided runs (lo < 2): y = m x on one run, stream k's amplitude i at p[k] + 2 i
-// step (re), + 1 (im); the loop over i has no dependences (in place too).
-template <typename R, bool Unit>
-inline void run_apply(const Mat<R>& m, const R* const* x, R* const* y, int64_t step, int64_t count) {
-  const int64_t s = Unit ? 2 : 2 * step;
-#pragma GCC ivdep
-  for (int64_t i = 0; i < count; ++i) {
-    R xr[4], xi[4], yr[4], yi[4];
-    for (int c = 0; c < 4; ++c) xr[c] = x[c][s * i], xi[c] = x[c][s * i + 1];
-    rows(m, xr, xi, yr, yi);
-    for (int k = 0; k < 4; ++k) y[k][s * i] = yr[k], y[k][s * i + 1] = yi[k];
-  }
-}
-
-// One adjoint step on a strided run, in chunks of kChunk: psi' = m psi and lam' = m lam are written
-// (lam's old values kept in a split buffer), then G += sum_i psi'_c conj(lam_r) row by row (c).
-template <typename R, bool Unit>
-inline void run_adjoint(const Mat<R>& m, const R* const* x, const R* const* l, R* const* y, R* const* z,
-                        int64_t step, int64_t count, double (&gr)[4][4], double (&gi)[4][4]) {
-  const int64_t s = Unit ? 2 : 2 * step;
-  R lr[4][kChunk], li[4][kChunk];
-  for (int64_t i0 = 0; i0 < count; i0 += kChunk) {
-    const int64_t len = count - i0 < kChunk ? count - i0 : kChunk;
-    for (int c = 0; c < 4; ++c)
-      for (int64_t i = 0; i < len; ++i) lr[c][i] = l[c][s * (i0 + i)], li[c][i] = l[c][s * (i0 + i) + 1];
-    const R* xs[4] = {x[0] + s * i0, x[1] + s * i0, x[2] + s * i0, x[3] + s * i0};
-    R* ys[4] = {y[0] + s * i0, y[1] + s * i0, y[2] + s * i0, y[3] + s * i0};
-    run_apply<R, Unit>(m, xs, ys, step, len);
-#pragma GCC ivdep
-    for (int64_t i = 0; i < len; ++i) {
-      R xr[4], xi[4], zr[4], zi[4];
-      for (int c = 0; c < 4; ++c) xr[c] = lr[c][i], xi[c] = li[c][i];
-      rows(m, xr, xi, zr, zi);
-      for (int k = 0; k < 4; ++k) z[k][s * (i0 + i)] = zr[k], z[k][s * (i0 + i) + 1] = zi[k];
-    }
-    for (int c = 0; c < 4; ++c) {
-      R ar[4] = {}, ai[4] = {};
-      const R* yc = ys[c];
-      for (int64_t i = 0; i < len; ++i) {
-        const R pr = yc[s * i], pi = yc[s * i + 1];
-        for (int r = 0; r < 4; ++r) {  // psi'_c conj(lam_r)
-          ar[r] += pr * lr[r][i] + pi * li[r][i];
-          ai[r] += pi * lr[r][i] - pr * li[r][i];
-        }
-      }
-      for (int r = 0; r < 4; ++r) gr[c][r] += ar[r], gi[c][r] += ai[r];
-    }
-  }
-}
+using qdist::Tile;
+using qdist::VMat;
 
 template <typename R>
 void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo, int threads) {
   const VMat<R> m(mat);
+  if (Tile<R>::fits(n, hi)) {
+    const Tile<R> tile(m.m, hi, lo);
+    for_parts((int64_t{1} << n) / (tile.nv * Tile<R>::kW), threads,
+              [&](int64_t, int64_t t0, int64_t t1) { qdist::tiles_apply(tile, in, out, t0, t1); });
+    return;
+  }
   int64_t off[4];
   offsets(hi, lo, off);
   const Runs runs(n, hi, lo);
@@ -129,16 +88,13 @@ void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo
   });
 }
 
-// One adjoint step, a chunk at a time: psi' = m psi is written, G += sum psi'_c conj(lam_r) is
-// taken from the chunk while it is in L1, then lam' = m lam is written (over lam when aliased).
+// The adjoint step on the runs (blocks tiles.h does not take): the partial G of each part.
 template <typename R>
-void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R* mat, int64_t n,
-              int64_t hi, int64_t lo, int threads) {
-  const VMat<R> m(mat);
+void adjoint_runs(const VMat<R>& m, const R* psi, const R* lam, R* psi_out, R* lam_out, int64_t n, int64_t hi,
+                  int64_t lo, int threads, double (&gr)[kParts][4][4], double (&gi)[kParts][4][4]) {
   int64_t off[4];
   offsets(hi, lo, off);
   const Runs runs(n, hi, lo);
-  double gr[kParts][4][4] = {}, gi[kParts][4][4] = {};  // per part, in double also for complex64
   for_parts(runs.count, threads, [&](int64_t p, int64_t r0, int64_t r1) {
     Sums<R> sums;
     if (Chunks::vector<R>(runs)) {
@@ -181,6 +137,23 @@ void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R*
     }
     sums.into(gr[p], gi[p]);
   });
+}
+
+// One adjoint step, a chunk at a time: psi' = m psi is written, G += sum psi'_c conj(lam_r) is
+// taken from the chunk while it is in L1, then lam' = m lam is written (over lam when aliased).
+template <typename R>
+void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R* mat, int64_t n,
+              int64_t hi, int64_t lo, int threads) {
+  const VMat<R> m(mat);
+  double gr[kParts][4][4] = {}, gi[kParts][4][4] = {};  // per part, in double also for complex64
+  if (Tile<R>::fits(n, hi)) {
+    const Tile<R> tile(m.m, hi, lo);
+    for_parts((int64_t{1} << n) / (tile.nv * Tile<R>::kW), threads, [&](int64_t p, int64_t t0, int64_t t1) {
+      qdist::tiles_adjoint(tile, psi, lam, psi_out, lam_out, t0, t1, gr[p], gi[p]);
+    });
+  } else {
+    adjoint_runs(m, psi, lam, psi_out, lam_out, n, hi, lo, threads, gr, gi);
+  }
   for (int c = 0; c < 4; ++c)
     for (int r = 0; r < 4; ++r) {
       double sr = 0, si = 0;

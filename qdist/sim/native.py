@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 _SOURCES = tuple(Path(__file__).with_name(name) for name in ("kernels.cc", "matrices.cc"))
-_HEADERS = tuple(Path(__file__).with_name(name) for name in ("parts.h", "runs.h", "simd.h"))
+_HEADERS = tuple(Path(__file__).with_name(name) for name in ("parts.h", "runs.h", "simd.h", "tiles.h"))
 _FLAGS = (
     "-O3",
     "-march=native",

@@ -40,6 +40,7 @@ _SOURCES = (
     "parts.h",
     "runs.h",
     "simd.h",
+    "tiles.h",
 )
 
 

@@ -1,5 +1,5 @@
 // How the block kernels (kernels.cc) walk a state: the indices with zeros at the block's two bits
-// as runs, and the runs as chunks for the vector code (simd.h).
+// as runs, the runs as chunks for the vector code (simd.h), and the scalar code for strided runs.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +50,58 @@ struct Runs {
 };
 
 
+constexpr int64_t kChunk = 64;
+
+// Scalar code for strided runs (lo < 2): y = m x on one run, stream k's amplitude i at p[k] + 2 i
+// step (re), + 1 (im); the loop over i has no dependences (in place too).
+template <typename R, bool Unit>
+inline void run_apply(const Mat<R>& m, const R* const* x, R* const* y, int64_t step, int64_t count) {
+  const int64_t s = Unit ? 2 : 2 * step;
+#pragma GCC ivdep
+  for (int64_t i = 0; i < count; ++i) {
+    R xr[4], xi[4], yr[4], yi[4];
+    for (int c = 0; c < 4; ++c) xr[c] = x[c][s * i], xi[c] = x[c][s * i + 1];
+    rows(m, xr, xi, yr, yi);
+    for (int k = 0; k < 4; ++k) y[k][s * i] = yr[k], y[k][s * i + 1] = yi[k];
+  }
+}
+
+// One adjoint step on a strided run, in chunks of kChunk: psi' = m psi and lam' = m lam are written
+// (lam's old values kept in a split buffer), then G += sum_i psi'_c conj(lam_r) row by row (c).
+template <typename R, bool Unit>
+inline void run_adjoint(const Mat<R>& m, const R* const* x, const R* const* l, R* const* y, R* const* z,
+                        int64_t step, int64_t count, double (&gr)[4][4], double (&gi)[4][4]) {
+  const int64_t s = Unit ? 2 : 2 * step;
+  R lr[4][kChunk], li[4][kChunk];
+  for (int64_t i0 = 0; i0 < count; i0 += kChunk) {
+    const int64_t len = count - i0 < kChunk ? count - i0 : kChunk;
+    for (int c = 0; c < 4; ++c)
+      for (int64_t i = 0; i < len; ++i) lr[c][i] = l[c][s * (i0 + i)], li[c][i] = l[c][s * (i0 + i) + 1];
+    const R* xs[4] = {x[0] + s * i0, x[1] + s * i0, x[2] + s * i0, x[3] + s * i0};
+    R* ys[4] = {y[0] + s * i0, y[1] + s * i0, y[2] + s * i0, y[3] + s * i0};
+    run_apply<R, Unit>(m, xs, ys, step, len);
+#pragma GCC ivdep
+    for (int64_t i = 0; i < len; ++i) {
+      R xr[4], xi[4], zr[4], zi[4];
+      for (int c = 0; c < 4; ++c) xr[c] = lr[c][i], xi[c] = li[c][i];
+      rows(m, xr, xi, zr, zi);
+      for (int k = 0; k < 4; ++k) z[k][s * (i0 + i)] = zr[k], z[k][s * (i0 + i) + 1] = zi[k];
+    }
+    for (int c = 0; c < 4; ++c) {
+      R ar[4] = {}, ai[4] = {};
+      const R* yc = ys[c];
+      for (int64_t i = 0; i < len; ++i) {
+        const R pr = yc[s * i], pi = yc[s * i + 1];
+        for (int r = 0; r < 4; ++r) {  // psi'_c conj(lam_r)
+          ar[r] += pr * lr[r][i] + pi * li[r][i];
+          ai[r] += pi * lr[r][i] - pr * li[r][i];
+        }
+      }
+      for (int r = 0; r < 4; ++r) gr[c][r] += ar[r], gi[c][r] += ai[r];
+    }
+  }
+}
+
 inline void offsets(int64_t hi, int64_t lo, int64_t* off) {
   off[0] = 0, off[1] = int64_t{1} << lo, off[2] = int64_t{1} << hi, off[3] = off[1] | off[2];
 }
@@ -57,8 +109,6 @@ inline void offsets(int64_t hi, int64_t lo, int64_t* off) {
 // Contiguous runs whose length is a multiple of kW go to the vector code, kChunk amplitudes at a
 // time: a long run in pieces, short runs nseg at a time (consecutive runs of a part that are seg
 // amplitudes apart: the split low bits, else the middle bits).
-constexpr int64_t kChunk = 64;
-
 struct Chunks {
   int64_t len, nseg, seg;
   template <typename R>

@@ -38,13 +38,15 @@ struct Simd;
 template <>
 struct Simd<double> {
   typedef double V __attribute__((vector_size(64)));
-  typedef int64_t M __attribute__((vector_size(64)));
+  typedef int64_t I;
+  typedef I M __attribute__((vector_size(64)));
   static V swap(V v) { return __builtin_shuffle(v, M{1, 0, 3, 2, 5, 4, 7, 6}); }
 };
 template <>
 struct Simd<float> {
   typedef float V __attribute__((vector_size(64)));
-  typedef int32_t M __attribute__((vector_size(64)));
+  typedef int32_t I;
+  typedef I M __attribute__((vector_size(64)));
   static V swap(V v) { return __builtin_shuffle(v, M{1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14}); }
 };
 typedef double DV __attribute__((vector_size(64)));
