@@ -84,12 +84,15 @@ inline Pool& pool() {
 }
 
 // f(part, r0, r1) for the parts of [0, count): at most kParts contiguous ranges, on up to `threads`
-// threads (parts are dealt out round robin, so what a part computes never depends on the threads).
+// threads, each taking consecutive parts (what a part computes never depends on the threads). The
+// run order keeps the bits above hi outermost, so a thread keeps the same half of the state from
+// block to block (in its own cache) except on blocks touching the top bit.
 template <typename F>
 void for_parts(int64_t count, int threads, F f) {
   const int64_t parts = count < kParts ? count : kParts;
-  auto work = [&](int64_t first, int64_t stride) {
-    for (int64_t p = first; p < parts; p += stride) f(p, count * p / parts, count * (p + 1) / parts);
+  auto work = [&](int64_t t, int64_t teams) {
+    for (int64_t p = parts * t / teams; p < parts * (t + 1) / teams; ++p)
+      f(p, count * p / parts, count * (p + 1) / parts);
   };
   if (threads <= 1 || parts <= 1) return work(0, 1);
   if (pool().run(threads, [&](int t) { work(t, threads); })) return;
