@@ -7,7 +7,7 @@ against qdist's complex64), qdist's interpreter in complex128 and complex64, and
 precision) as the third opinion. Values are cross-checked against qdist's complex128 value.
 Writes `results/tc_forward.{json,md}`.
 
-    python benchmarks/tc_forward.py [--n 16] [--reps 5]
+    python benchmarks/tc_forward.py [--n 16] [--reps 5] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from simulator_engines import LAYERS, SHAPES, qsim_fwd, spec, tc_fns, timed, to_
 import qdist
 
 
-def row(n: int, shape: str, reps: int) -> dict:
+def row(n: int, shape: str, reps: int, rounds: int) -> dict:
+    """Each engine timed (median of ``reps`` calls) once per round, the engines alternating within
+    a round, so a slow spell of the machine falls on all of them; the reported time is the median
+    over rounds and each ratio is taken round by round."""
     layers = LAYERS[shape]
     sp = spec(shape, n, layers)
     circuit, obs = to_qdist(n, sp), qdist.pauli("Z", [0])
@@ -31,22 +34,34 @@ def row(n: int, shape: str, reps: int) -> dict:
     os.environ["QDIST_SIM_MODE"] = "interpret"
     v0 = float(qdist.expval(circuit, params, obs))
     qdist.expval(circuit, params, obs, dtype="complex64")
-    out = {"n": n, "shape": shape, "layers": layers, "value": v0}
-    out["qdist_interpret_ms"] = 1e3 * median_time(lambda: qdist.expval(circuit, params, obs), reps)
-    out["qdist_interpret_c64_ms"] = 1e3 * median_time(
-        lambda: qdist.expval(circuit, params, obs, dtype="complex64"), reps
-    )
+    out = {"n": n, "shape": shape, "layers": layers, "value": v0, "rounds": rounds}
     tf, _ = tc_fns(n, sp)
     pj = jax.numpy.asarray(params)
     value, first = timed(lambda: jax.block_until_ready(tf(pj)))
     out["tensorcircuit_ng_first_call_s"] = first
-    out["tensorcircuit_ng_ms"] = 1e3 * median_time(lambda: jax.block_until_ready(tf(pj)), reps)
     out["tensorcircuit_ng_value_diff"] = abs(float(value) - v0)
     fs = qsim_fwd(n, sp, params)
-    out["qsimcirq_ms"] = 1e3 * median_time(fs, reps)
     out["qsimcirq_value_diff"] = abs(float(fs()) - v0)
-    out["ratio_tc_over_qdist"] = out["tensorcircuit_ng_ms"] / out["qdist_interpret_ms"]
-    out["ratio_tc_over_qdist_c64"] = out["tensorcircuit_ng_ms"] / out["qdist_interpret_c64_ms"]
+    engines = {
+        "qdist_interpret": lambda: qdist.expval(circuit, params, obs),
+        "qdist_interpret_c64": lambda: qdist.expval(circuit, params, obs, dtype="complex64"),
+        "tensorcircuit_ng": lambda: jax.block_until_ready(tf(pj)),
+        "qsimcirq": fs,
+    }
+    times = {name: [] for name in engines}
+    for _ in range(rounds):
+        for name, fn in engines.items():
+            times[name].append(1e3 * median_time(fn, reps))
+    for name, ts in times.items():
+        out[f"{name}_ms"] = float(np.median(ts))
+        out[f"{name}_rounds_ms"] = ts
+    for key, base in (
+        ("ratio_tc_over_qdist", "qdist_interpret"),
+        ("ratio_tc_over_qdist_c64", "qdist_interpret_c64"),
+    ):
+        per_round = [t / q for t, q in zip(times["tensorcircuit_ng"], times[base], strict=True)]
+        out[key] = float(np.median(per_round))
+        out[f"{key}_rounds"] = per_round
     return out
 
 
@@ -57,14 +72,19 @@ def markdown(payload: dict) -> str:
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, load {m['load_average_1min']}.",
         "",
-        "| n | shape | qdist ms | qdist c64 ms | tensorcircuit-ng ms (first call s) | qsimcirq ms | tc-ng / qdist (c64) |",
-        "|---|---|---|---|---|---|---|",
+        "Times: the median over rounds of each engine's median call (engines alternating within a round);",
+        "ratios: the median of the per-round ratios, with their range.",
+        "",
+        "| n | shape | qdist ms | qdist c64 ms | tensorcircuit-ng ms (first call s) | qsimcirq ms | tc-ng / qdist (c64) | range |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in payload["rows"]:
         lines.append(
             f"| {r['n']} | {r['shape']} | {r['qdist_interpret_ms']:.2f} | {r['qdist_interpret_c64_ms']:.2f} | "
             f"{r['tensorcircuit_ng_ms']:.2f} ({r['tensorcircuit_ng_first_call_s']:.1f}) | {r['qsimcirq_ms']:.2f} | "
-            f"{r['ratio_tc_over_qdist']:.2f}× ({r['ratio_tc_over_qdist_c64']:.2f}×) |"
+            f"{r['ratio_tc_over_qdist']:.2f}× ({r['ratio_tc_over_qdist_c64']:.2f}×) | "
+            f"{min(r['ratio_tc_over_qdist_rounds']):.2f}–{max(r['ratio_tc_over_qdist_rounds']):.2f}× "
+            f"({min(r['ratio_tc_over_qdist_c64_rounds']):.2f}–{max(r['ratio_tc_over_qdist_c64_rounds']):.2f}×) |"
         )
     lines += [
         "",
@@ -82,12 +102,15 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=16, help="register size (default 16)")
     ap.add_argument("--reps", type=int, default=5, help="timed calls per median (default 5)")
+    ap.add_argument("--rounds", type=int, default=7, help="rounds of alternating engines (default 7)")
     args = ap.parse_args(argv)
     if not 2 <= args.n <= 24:
         ap.error("--n: expected an integer in [2, 24]")
+    if args.reps < 1 or args.rounds < 1:
+        ap.error("--reps, --rounds: expected positive integers")
     rows = []
     for shape in SHAPES:
-        rows.append(row(args.n, shape, args.reps))
+        rows.append(row(args.n, shape, args.reps, args.rounds))
         print(rows[-1], flush=True)
     payload = {"machine": machine(), "rows": rows}
     write_json("tc_forward", payload)
