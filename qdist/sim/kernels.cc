@@ -33,7 +33,6 @@ namespace ffi = xla::ffi;
 
 namespace {
 
-using qdist::apply_streams;
 using qdist::Chunks;
 using qdist::for_parts;
 using qdist::kParts;
@@ -42,6 +41,7 @@ using qdist::reduce_streams;
 using qdist::run_adjoint;
 using qdist::run_apply;
 using qdist::Runs;
+using qdist::streams;
 using qdist::Sums;
 using qdist::threads_for;
 using qdist::Tile;
@@ -63,15 +63,10 @@ void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo
     if (Chunks::vector<R>(runs)) {
       const Chunks ch(runs, r1 - r0);
       ch.each(runs, r0, r1, [&](int64_t start) {
-        for (int64_t s = 0; s < ch.nseg; ++s) {
-          const R* x[4];
-          R* y[4];
-          for (int k = 0; k < 4; ++k) {
-            const int64_t j = 2 * (start + s * ch.seg + off[k]);
-            x[k] = in + j, y[k] = out + j;
-          }
-          apply_streams(m, x, y, ch.len);
-        }
+        const R* x[4];
+        R* y[4];
+        streams(in, start, off, x), streams(out, start, off, y);
+        ch.apply(m, x, y);
       });
       return;
     }
@@ -79,7 +74,7 @@ void apply4(const R* in, R* out, const R* mat, int64_t n, int64_t hi, int64_t lo
       const int64_t start = runs.start(r);
       const R* x[4];
       R* y[4];
-      for (int k = 0; k < 4; ++k) x[k] = in + 2 * (start + off[k]), y[k] = out + 2 * (start + off[k]);
+      streams(in, start, off, x), streams(out, start, off, y);
       if (runs.step == 1)
         run_apply<R, true>(m.m, x, y, 1, runs.len);
       else
@@ -102,33 +97,19 @@ void adjoint_runs(const VMat<R>& m, const R* psi, const R* lam, R* psi_out, R* l
       ch.each(runs, r0, r1, [&](int64_t start) {
         const R *x[4], *l[4];
         R *y[4], *z[4];
-        for (int k = 0; k < 4; ++k) {
-          const int64_t j = 2 * (start + off[k]);
-          x[k] = psi + j, l[k] = lam + j, y[k] = psi_out + j, z[k] = lam_out + j;
-        }
-        for (int64_t s = 0; s < ch.nseg; ++s) {
-          const int64_t j = 2 * s * ch.seg;
-          const R* xs[4] = {x[0] + j, x[1] + j, x[2] + j, x[3] + j};
-          R* ys[4] = {y[0] + j, y[1] + j, y[2] + j, y[3] + j};
-          apply_streams(m, xs, ys, ch.len);
-        }
+        streams(psi, start, off, x), streams(lam, start, off, l);
+        streams(psi_out, start, off, y), streams(lam_out, start, off, z);
+        ch.apply(m, x, y);
         reduce_streams<R>(y, l, ch.nseg, ch.len, ch.seg, sums);
-        for (int64_t s = 0; s < ch.nseg; ++s) {
-          const int64_t j = 2 * s * ch.seg;
-          const R* ls[4] = {l[0] + j, l[1] + j, l[2] + j, l[3] + j};
-          R* zs[4] = {z[0] + j, z[1] + j, z[2] + j, z[3] + j};
-          apply_streams(m, ls, zs, ch.len);
-        }
+        ch.apply(m, l, z);
       });
     } else {
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t start = runs.start(r);
         const R *x[4], *l[4];
         R *y[4], *z[4];
-        for (int k = 0; k < 4; ++k) {
-          const int64_t j = 2 * (start + off[k]);
-          x[k] = psi + j, l[k] = lam + j, y[k] = psi_out + j, z[k] = lam_out + j;
-        }
+        streams(psi, start, off, x), streams(lam, start, off, l);
+        streams(psi_out, start, off, y), streams(lam_out, start, off, z);
         if (runs.step == 1)
           run_adjoint<R, true>(m.m, x, l, y, z, 1, runs.len, sums.gr, sums.gi);
         else

@@ -57,6 +57,8 @@ __all__ = [
 
 _SOURCES = tuple(Path(__file__).with_name(name) for name in ("kernels.cc", "matrices.cc"))
 _HEADERS = tuple(Path(__file__).with_name(name) for name in ("parts.h", "runs.h", "simd.h", "tiles.h"))
+#: every file the library is built from (its name's digest; programs.py's cache key)
+KERNEL_FILES = _SOURCES + _HEADERS
 _FLAGS = (
     "-O3",
     "-march=native",
@@ -87,7 +89,7 @@ def _cpu() -> str:
 def _library_name() -> str:
     from importlib.metadata import version
 
-    h = hashlib.sha256(b"".join(src.read_bytes() for src in _SOURCES + _HEADERS))
+    h = hashlib.sha256(b"".join(src.read_bytes() for src in KERNEL_FILES))
     h.update(repr((_FLAGS, version("jaxlib"), platform.machine(), _cpu())).encode())
     return f"qdist_kernels_{h.hexdigest()[:16]}.so"
 

@@ -29,29 +29,19 @@ __all__ = ["call"]
 
 _LOCK = threading.Lock()
 _LOADED: dict[tuple, Callable] = {}
-_SOURCES = (
-    "interpret.py",
-    "stages.py",
-    "blocks.py",
-    "programs.py",
-    "native.py",
-    "kernels.cc",
-    "matrices.cc",
-    "parts.h",
-    "runs.h",
-    "simd.h",
-    "tiles.h",
-)
+_SOURCES = ("interpret.py", "stages.py", "blocks.py", "programs.py", "native.py")
 
 
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     from importlib.metadata import version
 
+    from qdist.sim.native import KERNEL_FILES
+
     h = hashlib.sha256(f"{jax.__version__}/{version('jaxlib')}".encode())
     here = Path(__file__).resolve().parent
-    for name in _SOURCES:
-        h.update((here / name).read_bytes())
+    for path in (*(here / name for name in _SOURCES), *KERNEL_FILES):
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 

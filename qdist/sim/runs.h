@@ -12,10 +12,10 @@ namespace qdist {
 // The indices with zeros at bits hi and lo, as `count` runs of `len` indices start + i step: along
 // the contiguous low bits when there are at least 4 of them (step 1), else along the middle bits
 // between lo and hi (step 2^(lo+1)), else along the high bits (step 2^(hi+1)), so that every run is
-// long enough to vectorize. Strided runs are chunks of at most kRun with the low bits innermost in
-// the run order, so the cache lines a chunk loads are used up before they are evicted. All sizes
+// long enough to vectorize. Strided runs are chunks of at most 2^kRunBits with the low bits innermost
+// in the run order, so the cache lines a chunk loads are used up before they are evicted. All sizes
 // are powers of two: run r is decoded with shifts.
-constexpr int64_t kRun = 64;
+constexpr int64_t kRunBits = 6;
 
 inline int64_t log2i(int64_t x) { return 63 - __builtin_clzll(static_cast<unsigned long long>(x)); }
 
@@ -30,11 +30,11 @@ struct Runs {
       kind = 0, step = 1, len = int64_t{1} << (ln - split), lc = split, lb = lm;
       count = int64_t{1} << (la + lm + split);
     } else if (lm >= 3) {
-      const int64_t ll = lm < 6 ? lm : 6;
+      const int64_t ll = lm < kRunBits ? lm : kRunBits;
       kind = 1, step = int64_t{2} << lo, len = int64_t{1} << ll, lc = ln, lb = lm - ll;
       count = int64_t{1} << (la + lb + lc);
     } else {
-      const int64_t ll = la < 6 ? la : 6;
+      const int64_t ll = la < kRunBits ? la : kRunBits;
       kind = 2, step = int64_t{2} << hi, len = int64_t{1} << ll, lc = ln, lb = lm;
       count = int64_t{1} << (la - ll + lb + lc);
     }
@@ -48,7 +48,6 @@ struct Runs {
     return ((a * len) << (hi + 1)) | (b << (lo + 1)) | c;
   }
 };
-
 
 constexpr int64_t kChunk = 64;
 
@@ -106,6 +105,12 @@ inline void offsets(int64_t hi, int64_t lo, int64_t* off) {
   off[0] = 0, off[1] = int64_t{1} << lo, off[2] = int64_t{1} << hi, off[3] = off[1] | off[2];
 }
 
+// the four streams of the block's indices from `start`: p[k] = base + 2 (start + off[k])
+template <typename P>
+inline void streams(P base, int64_t start, const int64_t* off, P (&p)[4]) {
+  for (int k = 0; k < 4; ++k) p[k] = base + 2 * (start + off[k]);
+}
+
 // Contiguous runs whose length is a multiple of kW go to the vector code, kChunk amplitudes at a
 // time: a long run in pieces, short runs nseg at a time (consecutive runs of a part that are seg
 // amplitudes apart: the split low bits, else the middle bits).
@@ -122,7 +127,17 @@ struct Chunks {
     nseg = nseg < group ? nseg : group;
     nseg = nseg < part ? nseg : part;
   }
-  // f(start, nseg) for the chunks of runs [r0, r1)
+  // y = m x on the nseg segments of a chunk (x, y: the streams of its first segment)
+  template <typename R>
+  void apply(const VMat<R>& m, const R* const* x, R* const* y) const {
+    for (int64_t s = 0; s < nseg; ++s) {
+      const int64_t j = 2 * s * seg;
+      const R* xs[4] = {x[0] + j, x[1] + j, x[2] + j, x[3] + j};
+      R* ys[4] = {y[0] + j, y[1] + j, y[2] + j, y[3] + j};
+      apply_streams(m, xs, ys, len);
+    }
+  }
+  // f(start) for the chunks of runs [r0, r1)
   template <typename F>
   void each(const Runs& runs, int64_t r0, int64_t r1, F f) const {
     for (int64_t r = r0; r < r1; r += nseg) {

@@ -85,7 +85,7 @@ inline void tiles_adjoint(const Tile<R>& tile, const R* psi, const R* lam, R* ps
                           int64_t t1, double (&gr)[4][4], double (&gi)[4][4]) {
   typedef typename Simd<R>::V V;
   constexpr int kL = Tile<R>::kL;
-  const int64_t step = tile.nv * kL, flush = 512 / (tile.nv * Tile<R>::kW);  // tiles summed in R
+  const int64_t step = tile.nv * kL, flush = Sums<R>::kFlush / (tile.nv * Tile<R>::kW);  // tiles summed in R
   double a2[2][4][kL] = {}, b2[2][4][kL] = {};
   for (int64_t t = t0; t < t1;) {
     V a[2][4] = {}, b[2][4] = {};
