@@ -164,12 +164,18 @@ inline int64_t stride(size_t total, int64_t batch, int64_t per_item) {
   return static_cast<int64_t>(total) == batch * per_item ? per_item : 0;
 }
 
-// Small states of a batch run one per thread; a large state runs its blocks over the threads.
+template <typename R>
+inline int64_t state_bytes(const Layout& l) {
+  return static_cast<int64_t>(2 * sizeof(R)) * l.dim;
+}
+
+// The items of a batch whose states (`bytes` each: psi, and lam in an adjoint step) fit in a core's cache run one per thread, the
+// others one at a time with their blocks over the threads (threads_for).
 template <typename F>
-inline void for_items(const Layout& l, F f) {
-  const int hw = threads_for(int64_t{1} << 62);
-  if (l.batch < 2 || l.dim >= (int64_t{1} << 15) || hw < 2) {
-    for (int64_t b = 0; b < l.batch; ++b) f(b, threads_for(l.dim));
+inline void for_items(const Layout& l, int64_t bytes, F f) {
+  const int hw = qdist::max_threads(), threads = threads_for(bytes);
+  if (l.batch < 2 || threads > 1 || hw < 2) {
+    for (int64_t b = 0; b < l.batch; ++b) f(b, threads);
     return;
   }
   std::vector<std::thread> pool;
@@ -193,7 +199,7 @@ ffi::Error apply_impl(ffi::AnyBuffer psi, ffi::AnyBuffer m, ffi::Buffer<ffi::S32
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
     if (!(h > w && w >= 0 && h < l.n)) return ffi::Error::InvalidArgument("qdist_apply4: need n > hi > lo >= 0");
   }
-  for_items(l, [&](int64_t b, int threads) {
+  for_items(l, state_bytes<R>(l), [&](int64_t b, int threads) {
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
     apply4<R>(in + 2 * b * l.dim, o + 2 * b * l.dim, mm + 2 * b * sm, l.n, h, w, threads);
   });
@@ -217,7 +223,7 @@ ffi::Error adjoint_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBuffer m
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp];
     if (!(h > w && w >= 0 && h < l.n)) return ffi::Error::InvalidArgument("qdist_adjoint4: need n > hi > lo >= 0");
   }
-  for_items(l, [&](int64_t b, int threads) {
+  for_items(l, 2 * state_bytes<R>(l), [&](int64_t b, int threads) {
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp], s = 2 * b * l.dim;
     adjoint4<R>(p + s, q + s, po + s, qo + s, go + 32 * b, mm + 2 * b * sm, l.n, h, w, threads);
   });
@@ -271,7 +277,7 @@ ffi::Error sweep_impl(ffi::AnyBuffer psi, ffi::AnyBuffer mats, ffi::Buffer<ffi::
   R* o = reinterpret_cast<R*>(out->untyped_data());
   if (o != in) std::memcpy(o, in, sizeof(R) * 2 * l.batch * l.dim);
   const R* mm = reinterpret_cast<const R*>(mats.untyped_data());
-  for_items(l, [&](int64_t b, int threads) {
+  for_items(l, state_bytes<R>(l), [&](int64_t b, int threads) {
     const int32_t *pr = pair.typed_data() + b * t.sp, *rf = ref.typed_data() + b * t.sr;
     R* s = o + 2 * b * l.dim;
     for (int64_t i = 0; i < count.typed_data()[b * t.sc]; ++i) {
@@ -304,7 +310,7 @@ ffi::Error adjoint_sweep_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBu
   if (qo != q) std::memcpy(qo, q, bytes);
   std::memset(go, 0, sizeof(R) * 32 * t.nb * l.batch);
   const R* mm = reinterpret_cast<const R*>(mats.untyped_data());
-  for_items(l, [&](int64_t b, int threads) {
+  for_items(l, 2 * state_bytes<R>(l), [&](int64_t b, int threads) {
     const int32_t *pr = pair.typed_data() + b * t.sp, *rf = ref.typed_data() + b * t.sr;
     R *x = po + 2 * b * l.dim, *z = qo + 2 * b * l.dim;
     for (int64_t i = count.typed_data()[b * t.sc] - 1; i >= 0; --i) {

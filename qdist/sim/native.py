@@ -15,8 +15,8 @@ aliases the input) and stream it at the machine's memory bandwidth ([the interpr
   suffix products, ``∂ tr(B G)/∂φ_j = tr(M'_j P_{j−1} G S_j)`` — XLA spends more on these
   ``4 × 4`` products than on the state at n ≤ 10.
 
-Large states split each block over the threads (``QDIST_THREADS``, default: all cores); a batch of
-small states runs one state per thread. The work is cut into a fixed number of parts whatever the
+States larger than a core's L2 cache split each block over the threads (``QDIST_THREADS``, default:
+all cores); smaller ones run on one thread, a batch of them one state per thread. The work is cut into a fixed number of parts whatever the
 thread count and ``G``'s partial sums are added in part order, so results do not depend on it.
 
 The library is compiled once per machine with the system C++ compiler (``$CXX``, else ``c++``)

@@ -20,14 +20,29 @@ namespace qdist {
 // the number of threads.
 constexpr int64_t kParts = 16;
 
-inline int threads_for(int64_t dim) {
+// QDIST_THREADS, else every core
+inline int max_threads() {
   static const int hw = [] {
     const char* env = std::getenv("QDIST_THREADS");
     const int n = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
     return n < 1 ? 1 : n;
   }();
-  return dim >= (int64_t{1} << 15) ? hw : 1;
+  return hw;
 }
+
+// one core's L2 cache in bytes (1 MiB where the system does not say)
+inline int64_t l2_bytes() {
+  static const int64_t bytes = [] {
+    const long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return v > 0 ? static_cast<int64_t>(v) : int64_t{1} << 20;
+  }();
+  return bytes;
+}
+
+// Threads for a kernel whose states take `bytes`: one while they fit in one core's L2, since split
+// over the cores every block on the top bits moves half of them from one core's cache to the
+// other's (0.6-0.95x of one thread at n = 15-17, docs/concepts/simulator.md); else max_threads().
+inline int threads_for(int64_t bytes) { return bytes > l2_bytes() ? max_threads() : 1; }
 
 // Persistent workers for for_parts: a sweep makes one call per block, and starting and joining a
 // std::thread per call cost more than a block at n = 16. run(threads, job) calls job(t) for t in
