@@ -36,6 +36,7 @@ namespace {
 using qdist::Chunks;
 using qdist::for_parts;
 using qdist::kParts;
+using qdist::max_threads;
 using qdist::offsets;
 using qdist::reduce_streams;
 using qdist::run_adjoint;
@@ -169,11 +170,11 @@ inline int64_t state_bytes(const Layout& l) {
   return static_cast<int64_t>(2 * sizeof(R)) * l.dim;
 }
 
-// The items of a batch whose states (`bytes` each: psi, and lam in an adjoint step) fit in a core's cache run one per thread, the
-// others one at a time with their blocks over the threads (threads_for).
+// The items of a batch whose states (`bytes` each: psi, and lam in an adjoint step) fit in a
+// core's cache run one per thread, the others one at a time with their blocks over the threads.
 template <typename F>
 inline void for_items(const Layout& l, int64_t bytes, F f) {
-  const int hw = qdist::max_threads(), threads = threads_for(bytes);
+  const int hw = max_threads(), threads = threads_for(bytes);
   if (l.batch < 2 || threads > 1 || hw < 2) {
     for (int64_t b = 0; b < l.batch; ++b) f(b, threads);
     return;
