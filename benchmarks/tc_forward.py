@@ -4,7 +4,7 @@ One process, the circuits of `simulator_engines` (RY·RZ + CNOT chain, L = 10; R
 L = 9), Z on wire 0: tensorcircuit-ng on its JAX backend under `jax.jit` (its first call is the
 compile, timed apart; it computes in complex64, its default, so the like-for-like ratio is the one
 against qdist's complex64), qdist's interpreter in complex128 and complex64, and qsimcirq (single
-precision) as the third opinion. Values are cross-checked against qdist's complex128 value.
+precision, on every core, fused-gate size 2) as the third opinion. Values are cross-checked against qdist's complex128 value.
 Writes `results/tc_forward.{json,md}`.
 
     python benchmarks/tc_forward.py [--n 16] [--reps 5] [--rounds 7]
