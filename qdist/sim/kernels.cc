@@ -27,6 +27,7 @@
 #include "parts.h"
 #include "runs.h"
 #include "simd.h"
+#include "sweeps.h"
 #include "tiles.h"
 
 namespace ffi = xla::ffi;
@@ -264,42 +265,6 @@ inline const char* check_item(const Tables& t, int64_t n, const int32_t* pair, c
   return nullptr;
 }
 
-// log2 of the amplitudes of a chunk that takes half a core's L2
-template <typename R>
-inline int64_t chunk_bits() {
-  return qdist::log2i(qdist::l2_bytes() / 2 / static_cast<int64_t>(2 * sizeof(R)));
-}
-
-// The forward sweep on one state s (2^n amplitudes) in place. A state larger than a chunk is
-// swept in stages: consecutive items whose bits are all below chunk_bits form a stage, applied
-// chunk by chunk (a chunk is a state of chunk_bits qubits, and stays in L2 for every block of the
-// stage), so a stage reads and writes the state once instead of once per block. Each amplitude
-// goes through the same products in the same order as block by block: the results are identical.
-template <typename R>
-void sweep_state(R* s, const R* mats, const int32_t* pair, const int32_t* ref, int64_t count, int64_t n,
-                 int threads) {
-  const int64_t kb = chunk_bits<R>();
-  auto hi = [&](int64_t i) { return int64_t{pair[2 * ref[i]]}; };
-  auto lo = [&](int64_t i) { return int64_t{pair[2 * ref[i] + 1]}; };
-  for (int64_t i = 0; i < count;) {
-    int64_t j = i;
-    while (n > kb && j < count && hi(j) < kb) ++j;
-    if (j - i < 2) {
-      apply4<R>(s, s, mats + 32 * ref[i], n, hi(i), lo(i), threads);
-      ++i;
-      continue;
-    }
-    for_parts(int64_t{1} << (n - kb), threads, [&](int64_t, int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c)
-        for (int64_t k = i; k < j; ++k) {
-          R* chunk = s + 2 * (c << kb);
-          apply4<R>(chunk, chunk, mats + 32 * ref[k], kb, hi(k), lo(k), 1);
-        }
-    });
-    i = j;
-  }
-}
-
 template <typename R>
 ffi::Error sweep_impl(ffi::AnyBuffer psi, ffi::AnyBuffer mats, ffi::Buffer<ffi::S32> pair, ffi::Buffer<ffi::S32> ref,
                       ffi::Buffer<ffi::S32> count, ffi::Result<ffi::AnyBuffer> out) {
@@ -315,8 +280,9 @@ ffi::Error sweep_impl(ffi::AnyBuffer psi, ffi::AnyBuffer mats, ffi::Buffer<ffi::
   if (o != in) std::memcpy(o, in, sizeof(R) * 2 * l.batch * l.dim);
   const R* mm = reinterpret_cast<const R*>(mats.untyped_data());
   for_items(l, state_bytes<R>(l), [&](int64_t b, int threads) {
-    sweep_state<R>(o + 2 * b * l.dim, mm + 2 * b * t.sm, pair.typed_data() + b * t.sp, ref.typed_data() + b * t.sr,
-                   count.typed_data()[b * t.sc], l.n, threads);
+    qdist::sweep_state<R>(o + 2 * b * l.dim, mm + 2 * b * t.sm, pair.typed_data() + b * t.sp,
+                          ref.typed_data() + b * t.sr, count.typed_data()[b * t.sc], l.n, threads,
+                          [](R* x, const R* m, int64_t n, int64_t h, int64_t w, int th) { apply4<R>(x, x, m, n, h, w, th); });
   });
   return ffi::Error::Success();
 }

@@ -56,7 +56,9 @@ __all__ = [
 ]
 
 _SOURCES = tuple(Path(__file__).with_name(name) for name in ("kernels.cc", "matrices.cc"))
-_HEADERS = tuple(Path(__file__).with_name(name) for name in ("parts.h", "runs.h", "simd.h", "tiles.h"))
+_HEADERS = tuple(
+    Path(__file__).with_name(name) for name in ("parts.h", "runs.h", "simd.h", "sweeps.h", "tiles.h")
+)
 #: every file the library is built from (its name's digest; programs.py's cache key)
 KERNEL_FILES = _SOURCES + _HEADERS
 _FLAGS = (
