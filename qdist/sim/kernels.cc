@@ -279,10 +279,10 @@ ffi::Error sweep_impl(ffi::AnyBuffer psi, ffi::AnyBuffer mats, ffi::Buffer<ffi::
   R* o = reinterpret_cast<R*>(out->untyped_data());
   if (o != in) std::memcpy(o, in, sizeof(R) * 2 * l.batch * l.dim);
   const R* mm = reinterpret_cast<const R*>(mats.untyped_data());
+  auto block = [](R* x, const R* m, int64_t n, int64_t h, int64_t w, int th) { apply4<R>(x, x, m, n, h, w, th); };
   for_items(l, state_bytes<R>(l), [&](int64_t b, int threads) {
     qdist::sweep_state<R>(o + 2 * b * l.dim, mm + 2 * b * t.sm, pair.typed_data() + b * t.sp,
-                          ref.typed_data() + b * t.sr, count.typed_data()[b * t.sc], l.n, threads,
-                          [](R* x, const R* m, int64_t n, int64_t h, int64_t w, int th) { apply4<R>(x, x, m, n, h, w, th); });
+                          ref.typed_data() + b * t.sr, count.typed_data()[b * t.sc], l.n, threads, block);
   });
   return ffi::Error::Success();
 }

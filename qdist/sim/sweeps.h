@@ -11,10 +11,12 @@
 
 namespace qdist {
 
-// log2 of the amplitudes of a chunk: half a core's L2
+// log2 of the amplitudes of a chunk: half a core's L2 (at least 2^4 amplitudes, whatever the
+// system reports)
 template <typename R>
 inline int64_t chunk_bits() {
-  return log2i(l2_bytes() / 2 / static_cast<int64_t>(2 * sizeof(R)));
+  const int64_t amplitudes = l2_bytes() / 2 / static_cast<int64_t>(2 * sizeof(R));
+  return amplitudes < 16 ? 4 : log2i(amplitudes);
 }
 
 // The sweep of items [0, count) on the state s (2^n amplitudes) in place, item i being the block
@@ -29,9 +31,10 @@ void sweep_state(R* s, const R* mats, const int32_t* pair, const int32_t* ref, i
   const int64_t kb = chunk_bits<R>();
   auto hi = [&](int64_t i) { return int64_t{pair[2 * ref[i]]}; };
   auto lo = [&](int64_t i) { return int64_t{pair[2 * ref[i] + 1]}; };
+  const bool staged = n > kb;  // a state that fits a chunk is swept block by block
   for (int64_t i = 0; i < count;) {
     int64_t j = i;
-    while (n > kb && j < count && hi(j) < kb) ++j;
+    while (staged && j < count && hi(j) < kb) ++j;
     if (j - i < 2) {
       apply(s, mats + 32 * ref[i], n, hi(i), lo(i), threads), ++i;
       continue;
