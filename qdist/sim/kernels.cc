@@ -125,8 +125,8 @@ void adjoint_runs(const VMat<R>& m, const R* psi, const R* lam, R* psi_out, R* l
 // One adjoint step, a chunk at a time: psi' = m psi is written, G += sum psi'_c conj(lam_r) is
 // taken from the chunk while it is in L1, then lam' = m lam is written (over lam when aliased).
 template <typename R>
-void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R* mat, int64_t n,
-              int64_t hi, int64_t lo, int threads) {
+void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, const R* mat, int64_t n, int64_t hi, int64_t lo,
+              int threads, double* g) {
   const VMat<R> m(mat);
   double gr[kParts][4][4] = {}, gi[kParts][4][4] = {};  // per part, in double also for complex64
   if (Tile<R>::fits(n, hi)) {
@@ -141,8 +141,14 @@ void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, R* g, const R*
     for (int r = 0; r < 4; ++r) {
       double sr = 0, si = 0;
       for (int64_t p = 0; p < kParts; ++p) sr += gr[p][c][r], si += gi[p][c][r];
-      g[2 * (4 * c + r)] = R(sr), g[2 * (4 * c + r) + 1] = R(si);
+      g[2 * (4 * c + r)] = sr, g[2 * (4 * c + r) + 1] = si;
     }
+}
+
+// g (interleaved, 16 complex) from the double sums
+template <typename R>
+inline void put_g(R* g, const double* sums) {
+  for (int q = 0; q < 32; ++q) g[q] = R(sums[q]);
 }
 
 struct Layout {
@@ -227,7 +233,9 @@ ffi::Error adjoint_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBuffer m
   }
   for_items(l, 2 * state_bytes<R>(l), [&](int64_t b, int threads) {
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp], s = 2 * b * l.dim;
-    adjoint4<R>(p + s, q + s, po + s, qo + s, go + 32 * b, mm + 2 * b * sm, l.n, h, w, threads);
+    double sums[32];
+    adjoint4<R>(p + s, q + s, po + s, qo + s, mm + 2 * b * sm, l.n, h, w, threads, sums);
+    put_g(go + 32 * b, sums);
   });
   return ffi::Error::Success();
 }
@@ -309,14 +317,14 @@ ffi::Error adjoint_sweep_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBu
   if (qo != q) std::memcpy(qo, q, bytes);
   std::memset(go, 0, sizeof(R) * 32 * t.nb * l.batch);
   const R* mm = reinterpret_cast<const R*>(mats.untyped_data());
+  auto step = [](R* x, R* z, const R* m, int64_t n, int64_t h, int64_t w, int th, double* g) {
+    adjoint4<R>(x, z, x, z, m, n, h, w, th, g);
+  };
   for_items(l, 2 * state_bytes<R>(l), [&](int64_t b, int threads) {
+    const int64_t s = 2 * b * l.dim;
     const int32_t *pr = pair.typed_data() + b * t.sp, *rf = ref.typed_data() + b * t.sr;
-    R *x = po + 2 * b * l.dim, *z = qo + 2 * b * l.dim;
-    for (int64_t i = count.typed_data()[b * t.sc] - 1; i >= 0; --i) {
-      const int64_t r = rf[i];
-      adjoint4<R>(x, z, x, z, go + 32 * (b * t.nb + r), mm + 2 * (b * t.sm + 16 * r), l.n, pr[2 * r], pr[2 * r + 1],
-                  threads);
-    }
+    qdist::adjoint_sweep_state<R>(po + s, qo + s, go + 32 * b * t.nb, mm + 2 * b * t.sm, pr, rf,
+                                  count.typed_data()[b * t.sc], l.n, threads, step);
   });
   return ffi::Error::Success();
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "parts.h"
 #include "runs.h"
@@ -43,6 +44,49 @@ void sweep_state(R* s, const R* mats, const int32_t* pair, const int32_t* ref, i
       for (int64_t c = c0; c < c1; ++c)
         for (int64_t k = i; k < j; ++k) apply(s + 2 * (c << kb), mats + 32 * ref[k], kb, hi(k), lo(k), 1);
     });
+    i = j;
+  }
+}
+
+// The adjoint sweep of items count-1 down to 0 on psi = x and lam = z in place, g[ref[i]] (16
+// interleaved complex) the G of item i's step (the last visit's when a block repeats);
+// step(x, z, mat, n, hi, lo, threads, sums) makes one adjoint step and returns its G in double.
+// Stages as in sweep_state, with chunks of both states together in half a core's L2 (chunk_bits
+// - 1): a stage's G is summed per chunk, and the chunks' sums added in chunk order, so the result
+// does not depend on the threads (it differs from block by block in the rounding of G only).
+template <typename R, typename Step>
+void adjoint_sweep_state(R* x, R* z, R* g, const R* mats, const int32_t* pair, const int32_t* ref, int64_t count,
+                         int64_t n, int threads, Step step) {
+  const int64_t kb = chunk_bits<R>() - 1;
+  const bool staged = n > kb;
+  auto hi = [&](int64_t i) { return int64_t{pair[2 * ref[i]]}; };
+  auto lo = [&](int64_t i) { return int64_t{pair[2 * ref[i] + 1]}; };
+  auto put = [&](int64_t i, const double* sums) {
+    for (int q = 0; q < 32; ++q) g[32 * ref[i] + q] = R(sums[q]);
+  };
+  for (int64_t i = count - 1; i >= 0;) {
+    int64_t j = i;  // the stage is the items (j, i], run from i down
+    while (staged && j >= 0 && hi(j) < kb) --j;
+    if (i - j < 2) {
+      double sums[32];
+      step(x, z, mats + 32 * ref[i], n, hi(i), lo(i), threads, sums);
+      put(i, sums), --i;
+      continue;
+    }
+    const int64_t chunks = int64_t{1} << (n - kb);
+    std::vector<double> part(static_cast<size_t>(32 * chunks * (i - j)));
+    for_parts(chunks, threads, [&](int64_t, int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t k = i; k > j; --k)
+          step(x + 2 * (c << kb), z + 2 * (c << kb), mats + 32 * ref[k], kb, hi(k), lo(k), 1,
+               &part[32 * ((i - k) * chunks + c)]);
+    });
+    for (int64_t k = i; k > j; --k) {
+      double sums[32] = {};
+      for (int64_t c = 0; c < chunks; ++c)
+        for (int q = 0; q < 32; ++q) sums[q] += part[32 * ((i - k) * chunks + c) + q];
+      put(k, sums);
+    }
     i = j;
   }
 }

@@ -200,7 +200,9 @@ m = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
 outs = [jax.jit(native.adjoint4)(jnp.asarray(psi), jnp.asarray(lam), jnp.asarray(m), hi, lo) for hi, lo in ((18, 17), (9, 0), (3, 1))]
 chain = jnp.asarray([(k, k - 1) for k in range(n - 1, 0, -1)] * 2, jnp.int32)  # staged: a state > a chunk
 mats = jnp.asarray(np.broadcast_to(m, (len(chain), 4, 4)))
-outs.append((native.sweep(jnp.asarray(psi), mats, chain, jnp.arange(len(chain), dtype=jnp.int32), len(chain)),))
+refs = jnp.arange(len(chain), dtype=jnp.int32)
+outs.append((native.sweep(jnp.asarray(psi), mats, chain, refs, len(chain)),))
+outs.append(native.adjoint_sweep(jnp.asarray(psi), jnp.asarray(lam), mats, chain, refs, len(chain)))
 sys.stdout.write("".join(np.asarray(x).tobytes().hex() for out in outs for x in out))
 """
 
