@@ -145,12 +145,6 @@ void adjoint4(const R* psi, const R* lam, R* psi_out, R* lam_out, const R* mat, 
     }
 }
 
-// g (interleaved, 16 complex) from the double sums
-template <typename R>
-inline void put_g(R* g, const double* sums) {
-  for (int q = 0; q < 32; ++q) g[q] = R(sums[q]);
-}
-
 struct Layout {
   int64_t n = 0, dim = 0, batch = 0;
   bool ok = false;
@@ -235,7 +229,7 @@ ffi::Error adjoint_impl(ffi::AnyBuffer psi, ffi::AnyBuffer lam, ffi::AnyBuffer m
     const int64_t h = hi.typed_data()[b * sp], w = lo.typed_data()[b * sp], s = 2 * b * l.dim;
     double sums[32];
     adjoint4<R>(p + s, q + s, po + s, qo + s, mm + 2 * b * sm, l.n, h, w, threads, sums);
-    put_g(go + 32 * b, sums);
+    qdist::put_g(go + 32 * b, sums);
   });
   return ffi::Error::Success();
 }

@@ -20,6 +20,22 @@ inline int64_t chunk_bits() {
   return amplitudes < 16 ? 4 : log2i(amplitudes);
 }
 
+// G (16 interleaved complex) from an adjoint step's double sums
+template <typename R>
+inline void put_g(R* g, const double* sums) {
+  for (int q = 0; q < 32; ++q) g[q] = R(sums[q]);
+}
+
+// The items of a sweep: item i is the block ref[i], a matrix at mats + 32 ref[i] on bits pair[ref[i]]
+template <typename R>
+struct Items {
+  const R* mats;
+  const int32_t *pair, *ref;
+  const R* mat(int64_t i) const { return mats + 32 * ref[i]; }
+  int64_t hi(int64_t i) const { return pair[2 * ref[i]]; }
+  int64_t lo(int64_t i) const { return pair[2 * ref[i] + 1]; }
+};
+
 // The sweep of items [0, count) on the state s (2^n amplitudes) in place, item i being the block
 // mats[ref[i]] on bits pair[ref[i]]; apply(state, mat, n, hi, lo, threads) applies one block. A
 // run of at least two consecutive items with both bits below kb = chunk_bits is one stage: each
@@ -30,19 +46,18 @@ template <typename R, typename Apply>
 void sweep_state(R* s, const R* mats, const int32_t* pair, const int32_t* ref, int64_t count, int64_t n,
                  int threads, Apply apply) {
   const int64_t kb = chunk_bits<R>();
-  auto hi = [&](int64_t i) { return int64_t{pair[2 * ref[i]]}; };
-  auto lo = [&](int64_t i) { return int64_t{pair[2 * ref[i] + 1]}; };
+  const Items<R> it{mats, pair, ref};
   const bool staged = n > kb;  // a state that fits a chunk is swept block by block
   for (int64_t i = 0; i < count;) {
     int64_t j = i;
-    while (staged && j < count && hi(j) < kb) ++j;
+    while (staged && j < count && it.hi(j) < kb) ++j;
     if (j - i < 2) {
-      apply(s, mats + 32 * ref[i], n, hi(i), lo(i), threads), ++i;
+      apply(s, it.mat(i), n, it.hi(i), it.lo(i), threads), ++i;
       continue;
     }
     for_parts(int64_t{1} << (n - kb), threads, [&](int64_t, int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c)
-        for (int64_t k = i; k < j; ++k) apply(s + 2 * (c << kb), mats + 32 * ref[k], kb, hi(k), lo(k), 1);
+        for (int64_t k = i; k < j; ++k) apply(s + 2 * (c << kb), it.mat(k), kb, it.hi(k), it.lo(k), 1);
     });
     i = j;
   }
@@ -58,18 +73,15 @@ template <typename R, typename Step>
 void adjoint_sweep_state(R* x, R* z, R* g, const R* mats, const int32_t* pair, const int32_t* ref, int64_t count,
                          int64_t n, int threads, Step step) {
   const int64_t kb = chunk_bits<R>() - 1;
+  const Items<R> it{mats, pair, ref};
   const bool staged = n > kb;
-  auto hi = [&](int64_t i) { return int64_t{pair[2 * ref[i]]}; };
-  auto lo = [&](int64_t i) { return int64_t{pair[2 * ref[i] + 1]}; };
-  auto put = [&](int64_t i, const double* sums) {
-    for (int q = 0; q < 32; ++q) g[32 * ref[i] + q] = R(sums[q]);
-  };
+  auto put = [&](int64_t i, const double* sums) { put_g(g + 32 * ref[i], sums); };
   for (int64_t i = count - 1; i >= 0;) {
     int64_t j = i;  // the stage is the items (j, i], run from i down
-    while (staged && j >= 0 && hi(j) < kb) --j;
+    while (staged && j >= 0 && it.hi(j) < kb) --j;
     if (i - j < 2) {
       double sums[32];
-      step(x, z, mats + 32 * ref[i], n, hi(i), lo(i), threads, sums);
+      step(x, z, it.mat(i), n, it.hi(i), it.lo(i), threads, sums);
       put(i, sums), --i;
       continue;
     }
@@ -78,7 +90,7 @@ void adjoint_sweep_state(R* x, R* z, R* g, const R* mats, const int32_t* pair, c
     for_parts(chunks, threads, [&](int64_t, int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c)
         for (int64_t k = i; k > j; --k)
-          step(x + 2 * (c << kb), z + 2 * (c << kb), mats + 32 * ref[k], kb, hi(k), lo(k), 1,
+          step(x + 2 * (c << kb), z + 2 * (c << kb), it.mat(k), kb, it.hi(k), it.lo(k), 1,
                &part[32 * ((i - k) * chunks + c)]);
     });
     for (int64_t k = i; k > j; --k) {
